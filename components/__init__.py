@@ -1,0 +1,1 @@
+"""Pulumi components: one package per provider, plus the shared naming and outputs contract."""

@@ -1,0 +1,623 @@
+"""The infera.yaml schema: pydantic models, provider defaults, and cross-field rules.
+
+Owns what a valid configuration is. Reading YAML, merging environments and rendering errors with
+file positions belong to `config.loader`; the facts about providers live in `config.limits`.
+Every field has a one-line description and a default, which the exported JSON Schema carries.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from config import limits
+from config.secrets import (
+    DERIVED_SECRETS,
+    GENERATED_SECRETS,
+    SECRET_NAME_RE,
+    looks_like_secret_value,
+    secret_name_problem,
+)
+from config.units import format_duration, format_size, parse_duration_s, parse_size_mib
+
+
+class At(ValueError):
+    """A rule broken at a known key path (dotted, from the top of the file)."""
+
+    def __init__(self, path: str | tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path: tuple[str | int, ...] = tuple(path.split(".")) if isinstance(path, str) else path
+        self.message = message
+
+
+SizeMiB = Annotated[
+    int,
+    BeforeValidator(parse_size_mib),
+    PlainSerializer(format_size, return_type=str),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "string",
+                    "pattern": r"^\s*\d+(\.\d+)?\s*([mMgGtT]([bB]|[iI][bB]?)?)?\s*$",
+                },
+                {"type": "integer", "minimum": 1},
+            ],
+            "examples": ["512mb", "1gb", "2Gi"],
+        }
+    ),
+]
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration_s),
+    PlainSerializer(format_duration, return_type=str),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?(ms|s|m|h))+\s*$"},
+                {"type": "number", "minimum": 0},
+            ],
+            "examples": ["10s", "2m", "1m30s"],
+        }
+    ),
+]
+
+Provider = Literal["fly", "gcp"]
+DatabaseProvider = Literal["fly-postgres", "fly-mpg", "cloud-sql"]
+CacheProvider = Literal["upstash", "memorystore"]
+StorageProvider = Literal["tigris", "gcs"]
+
+# Fly app names and Cloud Run service names are both lowercase DNS labels; 30 characters leaves
+# room for the suffixes that components/naming.py adds (e.g. `-migrate`, `-db`).
+PROJECT_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,28}[a-z0-9]$")
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
+)
+
+_PROVIDER_OF = {
+    "fly-postgres": "fly", "fly-mpg": "fly", "cloud-sql": "gcp",
+    "upstash": "fly", "memorystore": "gcp", "tigris": "fly", "gcs": "gcp",
+}  # fmt: skip
+_DEFAULTS = {
+    "fly": {"database": "fly-mpg", "cache": "upstash", "storage": "tigris"},
+    "gcp": {"database": "cloud-sql", "cache": "memorystore", "storage": "gcs"},
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Framework(_Model):
+    """The framework the app is built with; only Phoenix is supported."""
+
+    name: Literal["phoenix"] = Field("phoenix", description="The web framework; only 'phoenix'.")
+    version: str = Field(
+        "1.7", pattern=r"^\d+\.\d+(\.\d+)?$", description="Phoenix version, e.g. '1.7'."
+    )
+    elixir_version: str = Field(
+        "1.16",
+        pattern=r"^\d+\.\d+(\.\d+)?$",
+        description="Elixir version the release is built with, e.g. '1.16'.",
+    )
+
+
+class App(_Model):
+    """Where the app's source and image come from."""
+
+    path: str = Field(".", description="Path of the Phoenix source, the Docker build context.")
+    dockerfile: str = Field("Dockerfile", description="Dockerfile, relative to `path`.")
+    image: str | None = Field(
+        None,
+        min_length=1,
+        description="A prebuilt image to run instead of building `path` (skips the build).",
+    )
+    port: int = Field(4000, ge=1, le=65535, description="Port the Phoenix endpoint listens on.")
+
+
+class Machines(_Model):
+    """Size and number of app instances (Fly Machines or Cloud Run instances)."""
+
+    cpu: str | None = Field(
+        None,
+        description=(
+            "Fly: a preset such as 'shared-cpu-2x' or 'performance-1x' (default shared-cpu-2x). "
+            "Cloud Run: vCPUs, 1, 2, 4, 6 or 8 (default 2)."
+        ),
+    )
+    memory: SizeMiB | None = Field(
+        None, description="Memory per instance, e.g. '512mb' or '2Gi' (default 512mb Fly, 2Gi GCP)."
+    )
+    count: int = Field(
+        2, ge=0, description="Instances always running (Fly min_machines_running, Cloud Run min)."
+    )
+    max_count: int | None = Field(
+        None, ge=1, description="Most instances autoscaling may run (default: max(count, 1) * 4)."
+    )
+
+    @field_validator("cpu", mode="before")
+    @classmethod
+    def _cpu_as_text(cls, v: Any) -> Any:
+        # `cpu: 2` is natural for Cloud Run; keep one type downstream.
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+class HealthCheck(_Model):
+    """The HTTP check that tells the platform an instance is ready and alive."""
+
+    path: str = Field(
+        "/health", pattern=r"^/", description="HTTP path that returns 200 when healthy."
+    )
+    interval: Duration = Field(10.0, gt=0, description="Time between checks, e.g. '10s'.")
+    timeout: Duration = Field(2.0, gt=0, description="How long one check may take, e.g. '2s'.")
+    grace_period: Duration = Field(
+        10.0, ge=0, description="Time after start before failures count, e.g. '10s'."
+    )
+
+    @model_validator(mode="after")
+    def _timeout_below_interval(self) -> HealthCheck:
+        if self.timeout >= self.interval:
+            raise ValueError(
+                f"timeout ({format_duration(self.timeout)}) must be shorter than interval "
+                f"({format_duration(self.interval)}): a check cannot overlap the next one"
+            )
+        return self
+
+
+class Concurrency(_Model):
+    """How many connections one instance takes before the platform routes elsewhere."""
+
+    type: Literal["connections", "requests"] = Field(
+        "connections", description="What is counted; LiveView sockets are connections."
+    )
+    soft_limit: int = Field(800, ge=1, description="Above this the load balancer prefers others.")
+    hard_limit: int = Field(1000, ge=1, description="Never more than this per instance.")
+
+    @model_validator(mode="after")
+    def _soft_below_hard(self) -> Concurrency:
+        if self.soft_limit > self.hard_limit:
+            raise ValueError(
+                f"soft_limit ({self.soft_limit}) must not exceed hard_limit ({self.hard_limit})"
+            )
+        return self
+
+
+class Deployment(_Model):
+    """Where and how the app runs."""
+
+    type: Literal["container"] = Field("container", description="Deployment kind; 'container'.")
+    region: str | None = Field(
+        None,
+        description="Region: a Fly code such as 'iad' (default) or a GCP region ('us-central1').",
+    )
+    machines: Machines = Field(default_factory=Machines, description="Instance size and count.")
+    health_check: HealthCheck = Field(default_factory=HealthCheck, description="Health check.")
+    concurrency: Concurrency = Field(
+        default_factory=Concurrency, description="Per-instance limits."
+    )
+    kill_timeout: Duration = Field(
+        5.0, gt=0, le=300, description="Grace between SIGTERM and SIGKILL on Fly, e.g. '5s'."
+    )
+    public: bool = Field(
+        True, description="Serve the app to the internet (Cloud Run: no invoker IAM check)."
+    )
+    dedicated_ipv4: bool = Field(
+        False, description="Fly: allocate a dedicated IPv4 ($2/month) instead of a shared one."
+    )
+
+
+class Database(_Model):
+    """The app's PostgreSQL database."""
+
+    type: Literal["postgresql"] = Field("postgresql", description="Database engine; 'postgresql'.")
+    provider: DatabaseProvider | None = Field(
+        None,
+        description="fly-mpg (Fly Managed Postgres, default on fly), fly-postgres (unmanaged, "
+        "legacy) or cloud-sql (default on gcp).",
+    )
+    size: SizeMiB = Field(
+        1024, description="Database memory, e.g. '1gb'; maps to a Cloud SQL tier or Fly VM size."
+    )
+    disk: SizeMiB = Field(10 * 1024, description="Storage volume size, e.g. '10gb'.")
+    version: int = Field(16, ge=13, le=17, description="PostgreSQL major version.")
+    pool_size: int = Field(10, ge=1, le=500, description="Ecto pool size per instance (POOL_SIZE).")
+    high_availability: bool = Field(
+        False, description="A standby in another zone (Cloud SQL REGIONAL, Fly 2-node cluster)."
+    )
+    private_ip: bool = Field(
+        False, description="GCP: reach Cloud SQL over private services access, not the connector."
+    )
+    plan: str | None = Field(
+        None,
+        description="Fly Managed Postgres plan: basic, starter, launch, scale (default basic).",
+    )
+
+
+class Cache(_Model):
+    """Redis, used by Phoenix.PubSub.Redis so LiveView works across instances."""
+
+    type: Literal["redis"] = Field("redis", description="Cache engine; 'redis'.")
+    provider: CacheProvider | None = Field(
+        None, description="upstash (default on fly) or memorystore (default on gcp)."
+    )
+    size: SizeMiB = Field(1024, description="Memorystore capacity, e.g. '1gb' (whole GiB).")
+    eviction: bool = Field(False, description="Upstash: evict keys when full instead of erroring.")
+    plan: str | None = Field(None, description="Upstash plan name (default pay-as-you-go).")
+
+
+class Storage(_Model):
+    """Object storage for uploads."""
+
+    provider: StorageProvider | None = Field(
+        None, description="tigris (default on fly) or gcs (default on gcp)."
+    )
+    versioning: bool | None = Field(
+        None, description="Keep old object versions (default: on in production)."
+    )
+
+
+class InferaConfig(_Model):
+    """An app's deploy description: one file, every environment."""
+
+    project_name: str = Field(
+        ..., description="App name: lowercase letters, digits and dashes, 2-30 characters."
+    )
+    provider: Provider = Field(..., description="Where the app runs: 'fly' or 'gcp'.")
+    production: bool | None = Field(
+        None,
+        description="Production safety (protect stateful resources, HA defaults); default: true "
+        "for stacks named prod or production.",
+    )
+    framework: Framework = Field(default_factory=Framework, description="Framework versions.")
+    app: App = Field(default_factory=App, description="Source, Dockerfile or prebuilt image, port.")
+    deployment: Deployment = Field(default_factory=Deployment, description="Runtime shape.")
+    database: Database | None = Field(None, description="PostgreSQL; omit for none.")
+    cache: Cache | None = Field(None, description="Redis for PubSub; omit for none.")
+    storage: Storage | None = Field(None, description="Object storage; omit for none.")
+    domain: str | None = Field(
+        None, description="Custom host, e.g. 'app.example.com'; also sets PHX_HOST."
+    )
+    env_vars: dict[str, str] = Field(
+        default_factory=dict, description="Plain environment variables (never secrets)."
+    )
+    secrets: list[str] = Field(
+        default_factory=list,
+        description="Names of secrets the app reads; values come from the program or from "
+        "`pulumi config set --secret NAME`.",
+    )
+    environments: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Per-stack overlays, deep-merged over the rest of this file.",
+    )
+
+    # ---- normalisation before field validation -------------------------------------------
+
+    @field_validator("env_vars", mode="before")
+    @classmethod
+    def _env_values_as_text(cls, v: Any) -> Any:
+        # YAML reads `PORT: 4000` and `FLAG: true` as numbers and booleans; the process sees text.
+        if isinstance(v, dict):
+            out: dict[Any, Any] = {}
+            for k, val in v.items():
+                if isinstance(val, bool):
+                    out[k] = "true" if val else "false"
+                elif isinstance(val, int | float):
+                    out[k] = str(val)
+                else:
+                    out[k] = val
+            return out
+        return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _provider_defaults(cls, data: Any, info: ValidationInfo) -> Any:
+        """Fill the defaults that depend on the provider and the stack name."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        provider = data.get("provider")
+        stack = (info.context or {}).get("stack") if info else None
+        if data.get("production") is None and stack is not None:
+            data["production"] = stack in ("prod", "production")
+        if provider not in ("fly", "gcp"):
+            return data
+        defaults = _DEFAULTS[provider]
+        for section in ("database", "cache", "storage"):
+            value = data.get(section)
+            if isinstance(value, dict) and value.get("provider") is None:
+                data[section] = {**value, "provider": defaults[section]}
+        deployment = data.get("deployment")
+        if deployment is None:
+            deployment = {}
+        if isinstance(deployment, dict):
+            deployment = dict(deployment)
+            if deployment.get("region") is None:
+                deployment["region"] = limits.DEFAULT_REGION[provider]
+            machines = deployment.get("machines")
+            if machines is None:
+                machines = {}
+            if isinstance(machines, dict):
+                machines = dict(machines)
+                cpu, memory = limits.DEFAULT_MACHINE[provider]
+                machines.setdefault("cpu", cpu)
+                if machines.get("cpu") is None:
+                    machines["cpu"] = cpu
+                if machines.get("memory") is None:
+                    machines["memory"] = memory
+                deployment["machines"] = machines
+            data["deployment"] = deployment
+        return data
+
+    # ---- single-field rules ----------------------------------------------------------------
+
+    @field_validator("project_name")
+    @classmethod
+    def _project_name(cls, v: str) -> str:
+        if not PROJECT_NAME_RE.match(v):
+            raise ValueError(
+                f"{v!r} is not a valid app name: use 2-30 lowercase letters, digits and dashes, "
+                "starting with a letter and not ending with a dash"
+            )
+        return v
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, v: str | None) -> str | None:
+        if v is not None and not HOSTNAME_RE.match(v):
+            raise ValueError(f"{v!r} is not a host name; write it like 'app.example.com'")
+        return v
+
+    @field_validator("env_vars")
+    @classmethod
+    def _env_vars(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, value in v.items():
+            if not ENV_NAME_RE.match(name):
+                raise At(
+                    ("env_vars", name),
+                    f"{name!r} is not a valid environment variable name: use letters, digits "
+                    "and underscores, not starting with a digit",
+                )
+            if name in limits.PROGRAM_ENV:
+                raise At(
+                    ("env_vars", name),
+                    f"{name} is set by this program; configure it through "
+                    f"{limits.PROGRAM_ENV[name]} instead",
+                )
+            reason = looks_like_secret_value(name, value)
+            if reason:
+                raise At(
+                    ("env_vars", name),
+                    f"{name} looks like a secret ({reason}); list {name} under `secrets:` and "
+                    f"set its value with `pulumi config set --secret {name}`",
+                )
+        return v
+
+    @field_validator("secrets")
+    @classmethod
+    def _secrets(cls, v: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for i, name in enumerate(v):
+            problem = secret_name_problem(name)
+            if problem:
+                raise At(("secrets", i), problem)
+            if name in seen:
+                raise At(("secrets", i), f"secret {name} is listed twice")
+            seen.add(name)
+        return v
+
+    # ---- cross-field rules ------------------------------------------------------------------
+
+    @model_validator(mode="after")
+    def _cross_field(self) -> InferaConfig:
+        self._check_region()
+        self._check_machines()
+        self._check_providers_fit()
+        self._check_env_against_platform()
+        if self.domain and self.env_vars.get("PHX_HOST") not in (None, self.domain):
+            raise At(
+                "env_vars.PHX_HOST",
+                f"PHX_HOST ({self.env_vars['PHX_HOST']}) disagrees with domain "
+                f"({self.domain}); drop PHX_HOST: domain sets it",
+            )
+        overlap = set(self.secrets) & set(self.env_vars)
+        if overlap:
+            name = sorted(overlap)[0]
+            raise At(
+                ("env_vars", name),
+                f"{name} is both an env var and a secret; keep it only under secrets",
+            )
+        return self
+
+    def _check_region(self) -> None:
+        region = self.deployment.region
+        if self.provider == "fly":
+            if region in limits.FLY_RETIRED_REGIONS:
+                raise At(
+                    "deployment.region",
+                    f"Fly retired region {region!r}; use {limits.FLY_RETIRED_REGIONS[region]!r}",
+                )
+            if region not in limits.FLY_REGIONS:
+                raise At("deployment.region", f"{region!r} is not a Fly region")
+        elif region not in limits.GCP_REGIONS:
+            raise At("deployment.region", f"{region!r} is not a Cloud Run region")
+
+    def _check_machines(self) -> None:
+        m = self.deployment.machines
+        assert m.cpu is not None and m.memory is not None  # filled by _provider_defaults
+        if self.provider == "fly":
+            size = limits.FLY_SIZES.get(m.cpu)
+            if size is None:
+                raise At("deployment.machines.cpu", f"{m.cpu!r} is not a Fly size")
+            if not size.min_memory_mib <= m.memory <= size.max_memory_mib:
+                raise At(
+                    "deployment.machines.memory",
+                    f"{format_size(m.memory)} is outside what "
+                    f"{size.name} allows ({format_size(size.min_memory_mib)} to "
+                    f"{format_size(size.max_memory_mib)})",
+                )
+            if m.memory % limits.FLY_MEMORY_STEP_MIB:
+                raise At(
+                    "deployment.machines.memory",
+                    f"Fly allocates memory in 256mb steps; {format_size(m.memory)} is not one",
+                )
+        else:
+            if not m.cpu.isdigit() or int(m.cpu) not in limits.CLOUD_RUN_MEMORY_MIB:
+                raise At(
+                    "deployment.machines.cpu",
+                    f"{m.cpu!r} is not a Cloud Run CPU count; use 1, 2, 4, 6 or 8",
+                )
+            low, high = limits.CLOUD_RUN_MEMORY_MIB[int(m.cpu)]
+            if not low <= m.memory <= high:
+                raise At(
+                    "deployment.machines.memory",
+                    f"{format_size(m.memory)} is outside what "
+                    f"{m.cpu} vCPU allows on Cloud Run ({format_size(low)} to {format_size(high)})",
+                )
+            if self.deployment.concurrency.hard_limit > limits.CLOUD_RUN_MAX_CONCURRENCY:
+                raise At(
+                    "deployment.concurrency.hard_limit",
+                    f"Cloud Run allows at most "
+                    f"{limits.CLOUD_RUN_MAX_CONCURRENCY} concurrent requests per instance",
+                )
+            hc = self.deployment.health_check
+            if hc.interval > limits.CLOUD_RUN_MAX_PROBE_PERIOD_S:
+                raise At("deployment.health_check.interval", f"Cloud Run probes allow at most 240s")
+            if hc.grace_period > limits.CLOUD_RUN_MAX_PROBE_PERIOD_S:
+                raise At(
+                    "deployment.health_check.grace_period", f"Cloud Run probes allow at most 240s"
+                )
+        if m.max_count is not None and m.max_count < m.count:
+            raise At(
+                "deployment.machines.max_count",
+                f"max_count ({m.max_count}) is below count ({m.count})",
+            )
+
+    def _check_providers_fit(self) -> None:
+        for section in ("database", "cache", "storage"):
+            value = getattr(self, section)
+            if value is None:
+                continue
+            owner = _PROVIDER_OF[value.provider]
+            if owner != self.provider:
+                fits = sorted(k for k, p in _PROVIDER_OF.items() if p == self.provider)
+                choices = [c for c in fits if c in _section_choices(section)]
+                raise At(
+                    f"{section}.provider",
+                    f"{value.provider!r} runs on {owner}, but provider is "
+                    f"{self.provider!r}; use {' or '.join(repr(c) for c in choices)}",
+                )
+        if self.cache is not None and self.cache.provider == "memorystore":
+            gib, rest = divmod(self.cache.size, 1024)
+            if rest or not limits.MEMORYSTORE_MIN_GIB <= gib <= limits.MEMORYSTORE_MAX_GIB:
+                raise At("cache.size", f"Memorystore takes a whole number of GiB from 1gb to 300gb")
+        if self.database is not None and self.database.private_ip and self.provider != "gcp":
+            raise At("database.private_ip", "private_ip applies to Cloud SQL only")
+
+    def _check_env_against_platform(self) -> None:
+        prefixes = limits.RESERVED_ENV_PREFIXES[self.provider]
+        names = [(("env_vars", n), n) for n in self.env_vars]
+        names += [(("secrets", i), n) for i, n in enumerate(self.secrets)]
+        for path, name in names:
+            if self.provider == "gcp" and name in limits.CLOUD_RUN_RESERVED_ENV:
+                raise At(path, f"{name} is reserved by Cloud Run and set by the platform")
+            for prefix in prefixes:
+                if name.startswith(prefix):
+                    raise At(
+                        path,
+                        f"{name} is reserved: {self.provider} sets names starting with {prefix}",
+                    )
+
+    # ---- derived values -----------------------------------------------------------------
+
+    @property
+    def is_production(self) -> bool:
+        return bool(self.production)
+
+    @property
+    def max_instances(self) -> int:
+        m = self.deployment.machines
+        return m.max_count if m.max_count is not None else max(m.count, 1) * 4
+
+    @property
+    def phx_host(self) -> str | None:
+        """The host Phoenix builds URLs for; None means the platform's default URL."""
+        return self.domain or self.env_vars.get("PHX_HOST")
+
+    def secret_kinds(self) -> dict[str, str]:
+        """Each secret the app gets, mapped to generated / derived / supplied."""
+        kinds: dict[str, str] = {}
+        derived = self.derived_secrets()
+        for name in GENERATED_SECRETS:
+            kinds[name] = "generated"
+        for name in derived:
+            kinds[name] = "derived"
+        for name in self.secrets:
+            kinds.setdefault(name, "supplied")
+        return kinds
+
+    def derived_secrets(self) -> tuple[str, ...]:
+        names: list[str] = []
+        if self.database is not None:
+            names.append("DATABASE_URL")
+        if self.cache is not None:
+            names.append("REDIS_URL")
+            if self.cache.provider == "memorystore":
+                names.append("REDIS_CA_CERT")
+        if self.storage is not None and self.storage.provider == "tigris":
+            names.extend(DERIVED_SECRETS["tigris"])
+        return tuple(names)
+
+    def supplied_secrets(self) -> list[str]:
+        return [n for n, k in self.secret_kinds().items() if k == "supplied"]
+
+    def warnings(self) -> list[tuple[str, str]]:
+        """Advice that does not block a deploy, as (key path, message)."""
+        out: list[tuple[str, str]] = []
+        if self.provider == "gcp" and self.max_instances > 1 and self.cache is None:
+            out.append(
+                (
+                    "cache",
+                    "more than one Cloud Run instance and no cache: instances cannot cluster, so "
+                    "LiveView and PubSub broadcasts need Redis (add `cache: {type: redis}`)",
+                )
+            )
+        if self.database is not None and self.database.provider == "fly-postgres":
+            out.append(
+                (
+                    "database.provider",
+                    "Fly no longer supports unmanaged Fly Postgres; prefer 'fly-mpg' "
+                    "(Managed Postgres)",
+                )
+            )
+        if self.is_production and self.deployment.machines.count < 2:
+            out.append(
+                (
+                    "deployment.machines.count",
+                    "production with fewer than 2 instances has no redundancy",
+                )
+            )
+        return out
+
+
+def _section_choices(section: str) -> tuple[str, ...]:
+    return {
+        "database": ("fly-postgres", "fly-mpg", "cloud-sql"),
+        "cache": ("upstash", "memorystore"),
+        "storage": ("tigris", "gcs"),
+    }[section]
+
+
+__all__ = ["SECRET_NAME_RE", "InferaConfig"]
