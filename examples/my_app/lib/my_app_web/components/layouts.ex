@@ -1,0 +1,5 @@
+defmodule MyAppWeb.Layouts do
+  use MyAppWeb, :html
+
+  embed_templates "layouts/*"
+end

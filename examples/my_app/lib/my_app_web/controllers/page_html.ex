@@ -1,0 +1,5 @@
+defmodule MyAppWeb.PageHTML do
+  use MyAppWeb, :html
+
+  embed_templates "page_html/*"
+end

@@ -1,0 +1,1 @@
+call "%~dp0\my_app" eval MyApp.Release.migrate
