@@ -1,0 +1,1 @@
+"""The `phxstack` command line: validate, config and the offline plan."""

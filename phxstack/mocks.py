@@ -1,0 +1,325 @@
+"""Run the real Pulumi program in-process under Pulumi's mock runtime, and record everything.
+
+Owns the recording monitor and the mock engine behind `phxstack plan` and the component tests.
+It needs no Pulumi CLI, no credentials and no network. Rendering what was recorded is
+`phxstack.render`'s job.
+
+In preview mode (`plan`), a resource's computed outputs are left out of the mock state, so the
+SDK treats them as unknown exactly as a real `pulumi preview` of a new stack does. With
+`preview=False` (tests), the mocks fabricate plausible computed outputs for the types this
+project creates, so composed values such as DATABASE_URL can be asserted.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.output import Unknown
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+UNKNOWN = Unknown
+SECRET_SIG = rpc._special_secret_sig  # the SDK's marker for a secret value on the wire
+DYNAMIC_PROVIDER_KEY = "__provider"  # the pickled provider a dynamic resource carries
+
+
+def is_secret(value: Any) -> bool:
+    """True for a value that went over the wire as a Pulumi secret."""
+    return rpc.is_rpc_secret(value)
+
+
+def unwrap(value: Any) -> Any:
+    """The plaintext inside a wire secret (tests only: plan never unwraps)."""
+    return rpc.unwrap_rpc_secret(value)
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+@dataclass(frozen=True)
+class Registered:
+    """One resource registration as the engine would see it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    protect: bool
+    inputs: dict[str, Any]
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    options: dict[str, Any]
+
+
+@dataclass
+class ProgramRun:
+    """What a program registered, in order, and its resolved stack outputs."""
+
+    registrations: list[Registered]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    unknown_outputs: set[str] = field(default_factory=set)
+    invokes: list[str] = field(default_factory=list)
+
+    def of_type(self, type_token: str) -> list[Registered]:
+        return [r for r in self.registrations if r.type == type_token]
+
+    def one(self, type_token: str, name: str | None = None) -> Registered:
+        found = [r for r in self.of_type(type_token) if name is None or r.name == name]
+        if len(found) != 1:
+            names = [r.name for r in self.of_type(type_token)]
+            raise AssertionError(f"expected one {type_token} named {name!r}, found {names}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registered:
+        for r in self.registrations:
+            if r.urn == urn:
+                return r
+        raise KeyError(urn)
+
+    def by_name(self, name: str) -> Registered:
+        found = [r for r in self.registrations if r.name == name]
+        if len(found) != 1:
+            raise AssertionError(f"expected one resource named {name!r}, found {len(found)}")
+        return found[0]
+
+
+def _hex(*parts: str, n: int = 8) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:n]
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that keeps what the stock one drops: parents, dependencies, protect."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registered] = []
+
+    def RegisterResource(self, request: Any) -> Any:
+        if request.type != "pulumi:pulumi:Stack":
+            urn = self.make_urn(request.parent, request.type, request.name)
+            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+            timeouts = request.customTimeouts
+            self.registrations.append(
+                Registered(
+                    urn=urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent or None,
+                    custom=bool(request.custom),
+                    protect=bool(request.protect),
+                    inputs=dict(inputs),
+                    dependencies=list(request.dependencies),
+                    property_dependencies={
+                        k: list(v.urns) for k, v in request.propertyDependencies.items()
+                    },
+                    options={
+                        "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+                        "ignoreChanges": list(request.ignoreChanges),
+                        "replaceOnChanges": list(request.replaceOnChanges),
+                        "retainOnDelete": bool(request.retainOnDelete),
+                        "additionalSecretOutputs": list(request.additionalSecretOutputs),
+                        "customTimeouts": {
+                            k: getattr(timeouts, k)
+                            for k in ("create", "update", "delete")
+                            if getattr(timeouts, k)
+                        },
+                        "aliases": [str(a) for a in request.aliasURNs],
+                    },
+                )
+            )
+        if request.type == "pulumi:pulumi:Stack":
+            return super().RegisterResource(request)
+        return self._register(request)
+
+    def _register(self, request: Any) -> Any:
+        # The stock monitor, plus what the real engine does with additionalSecretOutputs:
+        # mark those outputs secret (pulumi_random's `result`, Memorystore's `authString`).
+        urn = self.make_urn(request.parent, request.type, request.name)
+        pulumi_mocks._ensure_event_loop()
+        inputs = rpc.deserialize_properties(request.object)
+        resource_args = pulumi_mocks.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=inputs,
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+        )
+        id_, state = self.mocks.new_resource(resource_args)
+        for key in request.additionalSecretOutputs:
+            if key in state and not rpc.is_rpc_secret(state[key]):
+                state[key] = rpc.wrap_rpc_secret(state[key])
+        obj_proto = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, state)
+        return pulumi_mocks.resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
+
+    def Invoke(self, request: Any) -> Any:
+        mocks = self.mocks
+        if isinstance(mocks, ProjectMocks):
+            mocks.invokes.append(request.tok)
+        return super().Invoke(request)
+
+
+class ProjectMocks(pulumi.runtime.Mocks):
+    """Mock engine answers for the resource types and invokes this project uses."""
+
+    def __init__(self, *, preview: bool, gcp_project: str = "plan-project") -> None:
+        self.preview = preview
+        self.gcp_project = gcp_project
+        self.invokes: list[str] = []
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
+        if args.token == "gcp:organizations/getClientConfig:getClientConfig":
+            # Never a real credential: plan and tests run without one.
+            return {
+                "accessToken": "mock-access-token",
+                "project": self.gcp_project,
+                "region": "us-central1",
+                "id": "mock",
+            }
+        if args.token == "gcp:organizations/getProject:getProject":
+            return {"number": "123456789012", "projectId": self.gcp_project, "name": "plan"}
+        return {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        inputs = dict(args.inputs)
+        if self.preview:
+            # A preview of a new stack knows no ids and no computed outputs.
+            return "", inputs
+        rid = f"{args.name}-{_hex(args.typ, args.name)}"
+        return rid, {**inputs, **self._computed(args.typ, args.name, inputs)}
+
+    def _computed(self, typ: str, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Plausible outputs a real apply would return, deterministic per name."""
+        project = inputs.get("project") or self.gcp_project
+        auto = inputs.get("name") or f"{name}-{_hex(typ, name, n=7)}"
+        region = inputs.get("region") or inputs.get("location") or "us-central1"
+        out: dict[str, Any] = {"name": auto}
+        if typ == "gcp:sql/databaseInstance:DatabaseInstance":
+            out |= {
+                "connectionName": f"{project}:{region}:{auto}",
+                "privateIpAddress": "10.20.0.3",
+                "publicIpAddress": "34.0.0.3",
+                "selfLink": f"https://sqladmin/projects/{project}/instances/{auto}",
+            }
+        elif typ == "gcp:redis/instance:Instance":
+            out |= {
+                "host": "10.30.0.4",
+                "port": 6378 if inputs.get("transitEncryptionMode") else 6379,
+                "authString": f"mock-redis-auth-{_hex(name)}",
+                "serverCaCerts": [
+                    {"cert": "-----BEGIN CERTIFICATE-----\nMOCK\n-----END CERTIFICATE-----"}
+                ],
+            }
+        elif typ == "gcp:cloudrunv2/service:Service":
+            out |= {"uri": f"https://{auto}-{_hex(name, n=10)}-uc.a.run.app"}
+        elif typ == "gcp:serviceaccount/account:Account":
+            account = inputs.get("accountId", name)
+            out |= {
+                "email": f"{account}@{project}.iam.gserviceaccount.com",
+                "name": f"projects/{project}/serviceAccounts/{account}@{project}.iam.gserviceaccount.com",
+                "member": f"serviceAccount:{account}@{project}.iam.gserviceaccount.com",
+            }
+        elif typ == "gcp:secretmanager/secret:Secret":
+            out |= {"name": f"projects/{project}/secrets/{inputs.get('secretId', name)}"}
+        elif typ == "gcp:secretmanager/secretVersion:SecretVersion":
+            out |= {"version": "1", "name": f"{inputs.get('secret', name)}/versions/1"}
+        elif typ == "gcp:artifactregistry/repository:Repository":
+            repo = inputs.get("repositoryId", name)
+            out |= {"registryUri": f"{region}-docker.pkg.dev/{project}/{repo}"}
+        elif typ == "docker:index/image:Image":
+            image_name = str(inputs.get("imageName", name))
+            base = (
+                image_name.rsplit(":", 1)[0] if ":" in image_name.rsplit("/", 1)[-1] else image_name
+            )
+            out |= {
+                "repoDigest": f"{base}@sha256:{hashlib.sha256(image_name.encode()).hexdigest()}",
+                "baseImageName": base,
+            }
+            out.pop("name", None)
+        elif typ == "gcp:storage/bucket:Bucket":
+            out |= {"url": f"gs://{auto}"}
+        elif typ == "gcp:compute/network:Network":
+            out |= {"selfLink": f"projects/{project}/global/networks/{auto}"}
+        elif typ == "gcp:compute/subnetwork:Subnetwork":
+            out |= {"selfLink": f"projects/{project}/regions/{region}/subnetworks/{auto}"}
+        elif typ == "gcp:cloudrun/domainMapping:DomainMapping":
+            host = inputs.get("name", name)
+            out |= {
+                "statuses": [
+                    {
+                        "resourceRecords": [
+                            {"type": "CNAME", "name": host, "rrdata": "ghs.googlehosted.com."}
+                        ]
+                    }
+                ]
+            }
+        elif typ.startswith("random:index/random"):
+            length = int(inputs.get("length", 32))
+            seed = hashlib.sha256(f"{typ}:{name}".encode()).hexdigest() * 4
+            out = {"result": seed[:length]}
+        return out
+
+
+def _json_config(config: Mapping[str, str]) -> dict[str, str]:
+    return {k: (v if isinstance(v, str) else str(v)) for k, v in config.items()}
+
+
+def run_program(
+    program: Callable[[], None],
+    *,
+    stack: str = "dev",
+    project: str = "phoenix",
+    config: Mapping[str, str] | None = None,
+    secret_config: Mapping[str, str] | None = None,
+    preview: bool = False,
+    gcp_project: str = "plan-project",
+    mocks: ProjectMocks | None = None,
+) -> ProgramRun:
+    """Run `program` as `pulumi up` (or `preview`) would, against mocks; return what it did.
+
+    Each call runs in a fresh context, so runs do not leak resources or config into each other.
+    """
+
+    def run() -> ProgramRun:
+        all_config = _json_config({**(config or {}), **(secret_config or {})})
+        set_all_config(all_config, secret_keys=list(secret_config or {}))
+        engine = mocks or ProjectMocks(preview=preview, gcp_project=gcp_project)
+        monitor = RecordingMonitor(engine)
+        pulumi.runtime.settings.ROOT.set(None)
+        pulumi.runtime.set_mocks(
+            engine, project=project, stack=stack, preview=preview, monitor=monitor
+        )
+        _sync_await(run_pulumi_func(program))
+        outputs, unknown = _resolve_outputs()
+        return ProgramRun(monitor.registrations, outputs, unknown, list(engine.invokes))
+
+    return contextvars.copy_context().run(run)
+
+
+def _resolve_outputs() -> tuple[dict[str, Any], set[str]]:
+    root = pulumi.runtime.settings.get_root_resource()
+    raw: dict[str, Any] = dict(getattr(root, "outputs", {}) or {})
+    outputs: dict[str, Any] = {}
+    unknown: set[str] = set()
+    for key, value in raw.items():
+        out = pulumi.Output.from_input(value)
+        known = _sync_await(out.is_known())
+        secret = _sync_await(out.is_secret())
+        if not known:
+            unknown.add(key)
+            outputs[key] = Unknown()
+            continue
+        resolved = _sync_await(out.future(with_unknowns=True))
+        outputs[key] = rpc.wrap_rpc_secret(resolved) if secret else resolved
+    return outputs, unknown
