@@ -11,7 +11,26 @@ from dataclasses import dataclass
 # Fly.io regions that accept new Machines (fly.io/docs/reference/regions, checked 2026-08).
 # Fly consolidated its smaller regions into these in 2024-25; the retired codes get a hint.
 FLY_REGIONS: frozenset[str] = frozenset(
-    "ams arn bom cdg dfw ewr fra gru iad jnb lax lhr nrt ord sin sjc syd yyz".split()
+    [
+        "ams",
+        "arn",
+        "bom",
+        "cdg",
+        "dfw",
+        "ewr",
+        "fra",
+        "gru",
+        "iad",
+        "jnb",
+        "lax",
+        "lhr",
+        "nrt",
+        "ord",
+        "sin",
+        "sjc",
+        "syd",
+        "yyz",
+    ]
 )
 FLY_RETIRED_REGIONS: dict[str, str] = {
     "atl": "iad", "bog": "gru", "bos": "ewr", "den": "dfw", "eze": "gru", "gdl": "dfw",
@@ -21,15 +40,50 @@ FLY_RETIRED_REGIONS: dict[str, str] = {
 
 # Cloud Run regions (cloud.google.com/run/docs/locations, checked 2026-08).
 GCP_REGIONS: frozenset[str] = frozenset(
-    """
-    africa-south1 asia-east1 asia-east2 asia-northeast1 asia-northeast2 asia-northeast3
-    asia-south1 asia-south2 asia-southeast1 asia-southeast2 australia-southeast1
-    australia-southeast2 europe-central2 europe-north1 europe-north2 europe-southwest1
-    europe-west1 europe-west2 europe-west3 europe-west4 europe-west6 europe-west8 europe-west9
-    europe-west10 europe-west12 me-central1 me-central2 me-west1 northamerica-northeast1
-    northamerica-northeast2 northamerica-south1 southamerica-east1 southamerica-west1
-    us-central1 us-east1 us-east4 us-east5 us-south1 us-west1 us-west2 us-west3 us-west4
-    """.split()
+    [
+        "africa-south1",
+        "asia-east1",
+        "asia-east2",
+        "asia-northeast1",
+        "asia-northeast2",
+        "asia-northeast3",
+        "asia-south1",
+        "asia-south2",
+        "asia-southeast1",
+        "asia-southeast2",
+        "australia-southeast1",
+        "australia-southeast2",
+        "europe-central2",
+        "europe-north1",
+        "europe-north2",
+        "europe-southwest1",
+        "europe-west1",
+        "europe-west2",
+        "europe-west3",
+        "europe-west4",
+        "europe-west6",
+        "europe-west8",
+        "europe-west9",
+        "europe-west10",
+        "europe-west12",
+        "me-central1",
+        "me-central2",
+        "me-west1",
+        "northamerica-northeast1",
+        "northamerica-northeast2",
+        "northamerica-south1",
+        "southamerica-east1",
+        "southamerica-west1",
+        "us-central1",
+        "us-east1",
+        "us-east4",
+        "us-east5",
+        "us-south1",
+        "us-west1",
+        "us-west2",
+        "us-west3",
+        "us-west4",
+    ]
 )
 
 DEFAULT_REGION = {"fly": "iad", "gcp": "us-central1"}
@@ -62,7 +116,7 @@ FLY_SIZES: dict[str, FlySize] = _fly_sizes()
 # Fly allocates memory in 256 MB steps (fly-go `MachineGuest` validation).
 FLY_MEMORY_STEP_MIB = 256
 
-# Cloud Run CPU -> memory bounds in MiB (cloud.google.com/run/docs/configuring/services/memory-limits
+# Cloud Run CPU -> memory bounds in MiB (Cloud Run docs, "memory limits" page
 # and the pulumi_gcp 10.2 docstring: 4 CPUs need >= 2Gi, 6 or more need >= 4Gi).
 CLOUD_RUN_MEMORY_MIB: dict[int, tuple[int, int]] = {
     1: (512, 4 * 1024),
@@ -80,7 +134,7 @@ CLOUD_RUN_MAX_PROBE_PERIOD_S = 240
 
 DEFAULT_MACHINE = {"fly": ("shared-cpu-2x", 512), "gcp": ("2", 2048)}  # the seed's two columns
 
-# Memorystore for Redis basic/standard capacity bounds in GiB (cloud.google.com/memorystore/docs/redis).
+# Memorystore for Redis capacity bounds in GiB (Memorystore for Redis docs, "tiers").
 MEMORYSTORE_MIN_GIB = 1
 MEMORYSTORE_MAX_GIB = 300
 

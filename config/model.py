@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from config import limits
+from config.hints import did_you_mean
 from config.secrets import (
     DERIVED_SECRETS,
     GENERATED_SECRETS,
@@ -450,9 +451,17 @@ class InferaConfig(_Model):
                     f"Fly retired region {region!r}; use {limits.FLY_RETIRED_REGIONS[region]!r}",
                 )
             if region not in limits.FLY_REGIONS:
-                raise At("deployment.region", f"{region!r} is not a Fly region")
+                raise At(
+                    "deployment.region",
+                    f"{region!r} is not a Fly region"
+                    f"{did_you_mean(str(region), limits.FLY_REGIONS)}",
+                )
         elif region not in limits.GCP_REGIONS:
-            raise At("deployment.region", f"{region!r} is not a Cloud Run region")
+            raise At(
+                "deployment.region",
+                f"{region!r} is not a Cloud Run region"
+                f"{did_you_mean(str(region), limits.GCP_REGIONS)}",
+            )
 
     def _check_machines(self) -> None:
         m = self.deployment.machines
@@ -460,7 +469,10 @@ class InferaConfig(_Model):
         if self.provider == "fly":
             size = limits.FLY_SIZES.get(m.cpu)
             if size is None:
-                raise At("deployment.machines.cpu", f"{m.cpu!r} is not a Fly size")
+                raise At(
+                    "deployment.machines.cpu",
+                    f"{m.cpu!r} is not a Fly size{did_you_mean(m.cpu, limits.FLY_SIZES)}",
+                )
             if not size.min_memory_mib <= m.memory <= size.max_memory_mib:
                 raise At(
                     "deployment.machines.memory",
@@ -494,10 +506,10 @@ class InferaConfig(_Model):
                 )
             hc = self.deployment.health_check
             if hc.interval > limits.CLOUD_RUN_MAX_PROBE_PERIOD_S:
-                raise At("deployment.health_check.interval", f"Cloud Run probes allow at most 240s")
+                raise At("deployment.health_check.interval", "Cloud Run probes allow at most 240s")
             if hc.grace_period > limits.CLOUD_RUN_MAX_PROBE_PERIOD_S:
                 raise At(
-                    "deployment.health_check.grace_period", f"Cloud Run probes allow at most 240s"
+                    "deployment.health_check.grace_period", "Cloud Run probes allow at most 240s"
                 )
         if m.max_count is not None and m.max_count < m.count:
             raise At(
@@ -522,13 +534,15 @@ class InferaConfig(_Model):
         if self.cache is not None and self.cache.provider == "memorystore":
             gib, rest = divmod(self.cache.size, 1024)
             if rest or not limits.MEMORYSTORE_MIN_GIB <= gib <= limits.MEMORYSTORE_MAX_GIB:
-                raise At("cache.size", f"Memorystore takes a whole number of GiB from 1gb to 300gb")
+                raise At("cache.size", "Memorystore takes a whole number of GiB from 1gb to 300gb")
         if self.database is not None and self.database.private_ip and self.provider != "gcp":
             raise At("database.private_ip", "private_ip applies to Cloud SQL only")
 
     def _check_env_against_platform(self) -> None:
         prefixes = limits.RESERVED_ENV_PREFIXES[self.provider]
-        names = [(("env_vars", n), n) for n in self.env_vars]
+        names: list[tuple[tuple[str | int, ...], str]] = [
+            (("env_vars", n), n) for n in self.env_vars
+        ]
         names += [(("secrets", i), n) for i, n in enumerate(self.secrets)]
         for path, name in names:
             if self.provider == "gcp" and name in limits.CLOUD_RUN_RESERVED_ENV:

@@ -1,0 +1,410 @@
+"""Read infera.yaml safely, merge the stack's overlay, validate, and place every error.
+
+Owns the one edge where YAML enters the program. It rejects duplicate keys (PyYAML keeps the
+last one silently), alias bombs, tabs, huge and non-UTF-8 files, and turns each pydantic error
+into a `Problem` with the file, line and column of the offending key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from config.errors import ConfigError, Problem
+from config.hints import did_you_mean
+from config.model import At, InferaConfig
+
+MAX_BYTES = 1024 * 1024  # an infera.yaml is a page or two; anything near this is a mistake
+MAX_NODES = 20_000  # alias expansions count: a "billion laughs" file stops here, quickly
+MAX_DEPTH = 32
+STACK_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """Parsed YAML plus where each key and value sits in the file (1-based line and column)."""
+
+    file: str
+    data: Any
+    value_at: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_at: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def place(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
+        """The position of `path`, or of its nearest ancestor that exists in the file."""
+        table = self.key_at if key else self.value_at
+        for n in range(len(path), -1, -1):
+            prefix = path[:n]
+            if key and prefix in self.key_at:
+                return self.key_at[prefix]
+            if prefix in self.value_at:
+                return self.value_at[prefix]
+            if prefix in table:
+                return table[prefix]
+        return (1, 1)
+
+
+class _Fail(Exception):
+    def __init__(self, line: int, col: int, message: str, key: str = "") -> None:
+        super().__init__(message)
+        self.problem = (line, col, key, message)
+
+
+class _Walker:
+    """Builds plain Python data from a composed YAML node graph, counting every node."""
+
+    def __init__(self, loader: yaml.SafeLoader) -> None:
+        self.loader = loader
+        self.nodes = 0
+        self.value_at: dict[Path_, tuple[int, int]] = {}
+        self.key_at: dict[Path_, tuple[int, int]] = {}
+
+    def walk(self, node: yaml.Node, path: Path_) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Fail(
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+                f"the file expands to more than {MAX_NODES} YAML nodes; is an alias "
+                "(*name) repeating itself? infera.yaml needs no anchors",
+            )
+        if len(path) > MAX_DEPTH:
+            raise _Fail(node.start_mark.line + 1, node.start_mark.column + 1, "nested too deeply")
+        self.value_at.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            self.loader.flatten_mapping(node)
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise _Fail(
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                        "a key must be a plain word, not a list or mapping",
+                    )
+                key = self.loader.construct_object(key_node)
+                key = key if isinstance(key, str) else str(key)
+                key_path = (*path, key)
+                place = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                if key in out:
+                    first = self.key_at[key_path]
+                    raise _Fail(
+                        *place,
+                        f"duplicate key {key!r} (first at line {first[0]}); YAML keeps only one, "
+                        "so remove or merge the other",
+                        key=".".join(str(p) for p in key_path),
+                    )
+                self.key_at[key_path] = place
+                out[key] = self.walk(value_node, key_path)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.loader.construct_object(node)
+
+
+def _position_of_byte(raw: bytes, offset: int) -> tuple[int, int]:
+    before = raw[:offset]
+    line = before.count(b"\n") + 1
+    col = offset - (before.rfind(b"\n") + 1) + 1
+    return line, col
+
+
+def parse_document(raw: bytes, file: str) -> Document:
+    """Parse bytes into a `Document`, or raise ConfigError with the place of the problem."""
+
+    def fail(line: int, col: int, message: str, key: str = "") -> ConfigError:
+        return ConfigError([Problem(file, line, col, key, message)])
+
+    if len(raw) > MAX_BYTES:
+        raise fail(
+            1, 1, f"file is {len(raw):,} bytes; infera.yaml must be under {MAX_BYTES:,} bytes"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _position_of_byte(raw, exc.start)
+        raise fail(
+            line, col, f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        ) from None
+    text = text.removeprefix("\ufeff")
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        raise fail(1, 1, "file is empty; start from the sample infera.yaml in the README")
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise fail(1, 1, "file is empty; start from the sample infera.yaml in the README")
+        walker = _Walker(loader)
+        data = walker.walk(node, ())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        hint = ""
+        if "\t" in problem or "'\\t'" in problem:
+            hint = "; YAML indents with spaces only: replace the tab with spaces"
+        raise fail(line, col, f"invalid YAML: {problem}{hint}") from None
+    except yaml.YAMLError as exc:
+        raise fail(1, 1, f"invalid YAML: {exc}") from None
+    except _Fail as exc:
+        line, col, key, message = exc.problem
+        raise fail(line, col, message, key) from None
+    except RecursionError:
+        raise fail(1, 1, "nested too deeply") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"the value {data!r}"
+        raise fail(1, 1, f"the top level must be a mapping of keys (project_name: …), not {kind}")
+    return Document(file, data, walker.value_at, walker.key_at)
+
+
+def read_document(path: Path) -> Document:
+    """Read a file from disk; a missing or unreadable file is a ConfigError too."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            [Problem(str(path), 1, 1, "", "file not found; pass --config PATH or create it")]
+        ) from None
+    except OSError as exc:
+        raise ConfigError([Problem(str(path), 1, 1, "", f"cannot read: {exc.strerror}")]) from None
+    return parse_document(raw, str(path))
+
+
+# ---- environments --------------------------------------------------------------------------
+
+
+def _deep_merge(base: Any, overlay: Any) -> Any:
+    """Mappings merge key by key; anything else in the overlay replaces; null removes."""
+    if isinstance(base, dict) and isinstance(overlay, dict):
+        out = dict(base)
+        for key, value in overlay.items():
+            if value is None:
+                out.pop(key, None)
+            else:
+                out[key] = _deep_merge(base.get(key), value)
+        return out
+    return overlay
+
+
+def for_stack(doc: Document, stack: str | None) -> Document:
+    """The document as a stack sees it: the base with `environments[stack]` merged over it."""
+    data = {k: v for k, v in doc.data.items() if k != "environments"}
+    value_at = {p: v for p, v in doc.value_at.items() if not p or p[0] != "environments"}
+    key_at = {p: v for p, v in doc.key_at.items() if not p or p[0] != "environments"}
+    envs = doc.data.get("environments")
+    if stack is not None and isinstance(envs, dict) and isinstance(envs.get(stack), dict):
+        overlay = envs[stack]
+        data = _deep_merge(data, overlay)
+        prefix = ("environments", stack)
+        for table, merged in ((doc.value_at, value_at), (doc.key_at, key_at)):
+            for p, pos in table.items():
+                if p[:2] == prefix and len(p) > 2:
+                    merged[p[2:]] = pos
+    return Document(doc.file, data, value_at, key_at)
+
+
+def _environment_problems(doc: Document) -> list[Problem]:
+    envs = doc.data.get("environments")
+    if envs is None:
+        return []
+    problems: list[Problem] = []
+    if not isinstance(envs, dict):
+        line, col = doc.place(("environments",))
+        return [Problem(doc.file, line, col, "environments", "expected a mapping of stack names")]
+    for name, overlay in envs.items():
+        line, col = doc.place(("environments", name), key=True)
+        key = f"environments.{name}"
+        if not STACK_NAME_RE.match(str(name)):
+            problems.append(Problem(doc.file, line, col, key, "not a valid Pulumi stack name"))
+        elif not isinstance(overlay, dict):
+            problems.append(
+                Problem(doc.file, line, col, key, "an environment overlay must be a mapping")
+            )
+        elif "environments" in overlay:
+            problems.append(Problem(doc.file, line, col, key, "environments cannot be nested"))
+        elif "provider" in overlay or "project_name" in overlay:
+            which = "provider" if "provider" in overlay else "project_name"
+            line, col = doc.place(("environments", name, which), key=True)
+            problems.append(
+                Problem(
+                    doc.file,
+                    line,
+                    col,
+                    f"{key}.{which}",
+                    f"{which} is the same for every environment; set it once at the top",
+                )
+            )
+    return problems
+
+
+# ---- validation ----------------------------------------------------------------------------
+
+
+def _model_at(path: Path_) -> type[BaseModel] | None:
+    """The pydantic model that validates the mapping at `path`, for did-you-mean hints."""
+    model: type[BaseModel] = InferaConfig
+    for part in path:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        nested = _find_model(info.annotation)
+        if nested is None:
+            return None
+        model = nested
+    return model
+
+
+def _find_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) is not None or get_args(annotation):
+        for arg in get_args(annotation):
+            found = _find_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> Path_:
+    # Pydantic adds tags such as 'function-after[...]' or a union member's type name.
+    return tuple(p for p in loc if isinstance(p, int) or (isinstance(p, str) and "[" not in p))
+
+
+def _dotted(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _message(err: Any, path: Path_) -> tuple[Path_, str, bool]:
+    """(path, message, point-at-key) for one pydantic error."""
+    kind = err["type"]
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    if kind == "value_error":
+        exc = ctx.get("error")
+        if isinstance(exc, At):
+            return exc.path, exc.message, False
+        return path, str(exc) if exc is not None else err["msg"], False
+    if kind == "missing":
+        return path, "required key is missing", True
+    if kind == "extra_forbidden":
+        model = _model_at(path[:-1])
+        allowed = list(model.model_fields) if model else []
+        hint = did_you_mean(str(path[-1]), allowed)
+        if not hint and allowed:
+            hint = f"; allowed here: {', '.join(allowed)}"
+        return path, f"unknown key {path[-1]!r}{hint}", True
+    if kind == "literal_error":
+        expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return (
+            path,
+            f"{value!r} is not one of {', '.join(repr(e) for e in expected)}"
+            f"{did_you_mean(str(value), expected)}",
+            False,
+        )
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return path, f"expected a mapping (indented key: value lines), got {_show(value)}", False
+    if kind == "list_type":
+        return path, f"expected a list (lines starting with '- '), got {_show(value)}", False
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return path, f"expected a whole number, got {_show(value)}", False
+    if kind in ("bool_type", "bool_parsing"):
+        return path, f"expected true or false, got {_show(value)}", False
+    if kind in ("string_type",):
+        return path, f"expected text, got {_show(value)}; quote it if it looks like a number", False
+    if kind == "string_pattern_mismatch":
+        return path, f"{value!r} is not in the expected form (e.g. '1.7')", False
+    msg = err["msg"].replace("Input should be", "should be").replace("Value error, ", "")
+    return path, f"{msg}, got {_show(value)}", False
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _problems(exc: ValidationError, doc: Document) -> Iterator[Problem]:
+    for err in exc.errors(include_url=False):
+        path, message, at_key = _message(err, _clean_loc(err["loc"]))
+        line, col = doc.place(path, key=at_key)
+        yield Problem(doc.file, line, col, _dotted(path), message)
+
+
+def validate_document(doc: Document, stack: str | None) -> InferaConfig:
+    """Validate the document as `stack` sees it; raise ConfigError listing every problem."""
+    problems = _environment_problems(doc)
+    view = for_stack(doc, stack)
+    data = dict(view.data)
+    if "environments" in doc.data:
+        data["environments"] = doc.data["environments"] if not problems else {}
+    try:
+        config = InferaConfig.model_validate(data, context={"stack": stack})
+    except ValidationError as exc:
+        problems.extend(_problems(exc, view))
+        raise ConfigError(problems) from None
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def stacks_of(doc: Document, project_dir: Path) -> list[str]:
+    """Every stack the project knows: `Pulumi.<stack>.yaml` files and environment overlays."""
+    names = {p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml")}
+    envs = doc.data.get("environments")
+    if isinstance(envs, dict):
+        names |= {str(k) for k in envs}
+    return sorted(names)
+
+
+def load_config(path: Path, stack: str | None) -> InferaConfig:
+    """Read and validate `path` for `stack`. The one call the program and the CLI make."""
+    return validate_document(read_document(path), stack)
+
+
+def validate_all(
+    path: Path, stacks: list[str] | None = None
+) -> list[tuple[str | None, InferaConfig]]:
+    """Validate the base and every stack's view; one ConfigError carries all their problems."""
+    doc = read_document(path)
+    names: list[str | None] = [
+        None,
+        *(stacks if stacks is not None else stacks_of(doc, path.parent)),
+    ]
+    problems: list[Problem] = []
+    configs: list[tuple[str | None, InferaConfig]] = []
+    for name in names:
+        try:
+            configs.append((name, validate_document(doc, name)))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    return configs
+
+
+def warning_problems(doc_path: Path, stack: str | None, config: InferaConfig) -> list[Problem]:
+    """The config's non-blocking advice, placed in the file like errors are."""
+    doc = for_stack(read_document(doc_path), stack)
+    out = []
+    for key, message in config.warnings():
+        path = tuple(key.split("."))
+        line, col = doc.place(path, key=True)
+        out.append(Problem(doc.file, line, col, key, f"warning: {message}"))
+    return out
