@@ -1,0 +1,1 @@
+"""Fly.io target: flyctl runner, dynamic providers, fly.toml rendering."""
