@@ -34,3 +34,63 @@ class StackContext:
     def app_path(self) -> Path:
         """The Docker build context, resolved against the project directory."""
         return (self.project_dir / self.infera.app.path).resolve()
+
+
+def from_pulumi() -> StackContext:
+    """Build the context inside a running Pulumi program (`pulumi up`, preview, or `plan`).
+
+    Fails before any resource is registered when the config is invalid or a supplied secret
+    has no value, and says which command fixes it.
+    """
+    from config.errors import ConfigError, Problem
+    from config.loader import load_config, read_document
+
+    stack = pulumi.get_stack()
+    cfg = pulumi.Config(PROJECT)
+    config_path = Path(cfg.get("config") or "infera.yaml")
+    infera = load_config(config_path, stack)
+
+    problems: list[Problem] = []
+    supplied: dict[str, pulumi.Output[str]] = {}
+    doc = None
+    for name in infera.supplied_secrets():
+        value = cfg.get_secret(name)
+        if value is None:
+            doc = doc or read_document(config_path)
+            index = infera.secrets.index(name)
+            line, col = doc.place(("secrets", index))
+            problems.append(
+                Problem(
+                    str(config_path),
+                    line,
+                    col,
+                    f"secrets[{index}]",
+                    f"{name} has no value in stack {stack!r}; run "
+                    f"`pulumi config set --secret {name} --stack {stack}` (it reads the value "
+                    "from stdin when you leave it off the command line)",
+                )
+            )
+        else:
+            supplied[name] = value
+    gcp_project = pulumi.Config("gcp").get("project")
+    if infera.provider == "gcp" and not gcp_project:
+        problems.append(
+            Problem(
+                f"Pulumi.{stack}.yaml",
+                1,
+                1,
+                "gcp:project",
+                f"no GCP project set; run `pulumi config set gcp:project YOUR_PROJECT --stack "
+                f"{stack}`",
+            )
+        )
+    if problems:
+        raise ConfigError(problems)
+    return StackContext(
+        infera=infera,
+        stack=stack,
+        project_dir=config_path.resolve().parent,
+        supplied_secrets=supplied,
+        gcp_project=gcp_project,
+        fly_org=cfg.get("flyOrg") or "personal",
+    )

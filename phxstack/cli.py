@@ -1,0 +1,112 @@
+"""The `phxstack` command: validate, config, plan.
+
+Owns argument parsing, exit codes and where text goes: results on stdout, problems on stderr.
+Expected failures exit 2 with one line per problem and never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+EXIT_OK = 0
+EXIT_INVALID = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="phxstack",
+        description="Deploy a Phoenix app to Cloud Run or Fly.io from infera.yaml (Pulumi).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--config", type=Path, default=Path("infera.yaml"), help="infera.yaml")
+        p.add_argument("--stack", help="stack (environment) name, e.g. dev or prod")
+        p.add_argument(
+            "--project-dir",
+            type=Path,
+            default=Path("."),
+            help="directory with Pulumi.yaml and Pulumi.<stack>.yaml (default: .)",
+        )
+
+    common(sub.add_parser("validate", help="check infera.yaml; exit 2 on problems"))
+    common(sub.add_parser("config", help="print the effective config for a stack"))
+    plan = sub.add_parser("plan", help="what `pulumi up` would create, offline")
+    common(plan)
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    return parser
+
+
+def _fail(problems: list[object]) -> int:
+    for p in problems:
+        print(p, file=sys.stderr)
+    return EXIT_INVALID
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from config.loader import validate_all, warning_problems
+
+    stacks = [args.stack] if args.stack else None
+    configs = validate_all(args.config, stacks)
+    warnings: list[str] = []
+    for stack, cfg in configs:
+        if stack is None and stacks:
+            continue
+        for w in warning_problems(args.config, stack, cfg):
+            if str(w) not in warnings:
+                warnings.append(str(w))
+    for w in warnings:
+        print(w, file=sys.stderr)
+    names = [s for s, _ in configs if s is not None]
+    where = f" (stacks: {', '.join(names)})" if names else ""
+    print(f"{args.config}: valid{where}")
+    return EXIT_OK
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from config.loader import load_config
+
+    cfg = load_config(args.config, args.stack)
+    data = cfg.model_dump(mode="json", exclude={"environments"})
+    data["secrets"] = {name: kind for name, kind in cfg.secret_kinds().items()}
+    header = f"# effective config for stack {args.stack!r}" if args.stack else "# base config"
+    print(header + "; secrets are names, mapped to where their value comes from")
+    print(yaml.safe_dump(data, sort_keys=False).rstrip())
+    return EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from config.loader import load_config, warning_problems
+    from phxstack.plan import make_plan
+    from phxstack.render import render_text
+
+    stack = args.stack or "dev"
+    plan = make_plan(args.config, stack, args.project_dir.resolve())
+    data = plan.to_json()
+    warnings = [str(w) for w in warning_problems(args.config, stack, load_config(args.config, stack))]
+    if args.json:
+        data["warnings"] = warnings
+        print(json.dumps(data, indent=2, sort_keys=False))
+    else:
+        sys.stdout.write(render_text(data, warnings))
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    from config.errors import ConfigError
+
+    args = _parser().parse_args(argv)
+    handlers = {"validate": cmd_validate, "config": cmd_config, "plan": cmd_plan}
+    try:
+        return handlers[args.command](args)
+    except ConfigError as exc:
+        return _fail(list(exc.problems))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Text rendering of a plan: the resource tree, the settings a reviewer cares about, outputs.
+
+Pure functions over `Plan.to_json()` data, so the text and the JSON can never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from phxstack.plan import SECRET, UNKNOWN
+
+MAX_SETTINGS = 14
+MAX_VALUE = 90
+# Inputs that are noise to a reviewer: provider plumbing, and labels repeated everywhere.
+_NOISE = {"project", "labels", "effectiveLabels", "pulumiLabels", "disableOnDestroy"}
+
+
+def _short_type(token: str) -> str:
+    return token
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict) and value:
+        out: list[tuple[str, Any]] = []
+        for k, v in value.items():
+            if k in _NOISE:
+                continue
+            out.extend(_flatten(v, f"{prefix}.{k}" if prefix else k))
+        return out
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        out = []
+        for i, v in enumerate(value):
+            out.extend(_flatten(v, f"{prefix}[{i}]"))
+        return out
+    return [(prefix, value)]
+
+
+def _show(value: Any) -> str:
+    if value == SECRET:
+        return "[secret]"
+    if value == UNKNOWN:
+        return "(known after apply)"
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+
+
+def render_text(plan: dict[str, Any], warnings: list[str] | None = None) -> str:
+    resources = plan["resources"]
+    names = {r["urn"]: r["name"] for r in resources}
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for r in resources:
+        parent = r["parent"] if r["parent"] in names else None
+        children.setdefault(parent, []).append(r)
+
+    lines = [
+        f"Plan for stack {plan['stack']!r} (provider {plan['provider']}): "
+        f"{sum(1 for r in resources if r['custom'])} resources in "
+        f"{sum(1 for r in resources if not r['custom'])} components, offline, under mocks.",
+        "",
+    ]
+
+    def emit(r: dict[str, Any], depth: int) -> None:
+        pad = "    " * depth
+        flags = " [protected]" if r["protect"] else ""
+        lines.append(f"{pad}+ {r['type']}  {r['name']}{flags}")
+        if r["custom"]:
+            settings = [(k, v) for k, v in _flatten(r["inputs"]) if v not in (None, [], {})]
+            for key, value in settings[:MAX_SETTINGS]:
+                lines.append(f"{pad}      {key}: {_show(value)}")
+            if len(settings) > MAX_SETTINGS:
+                lines.append(f"{pad}      … {len(settings) - MAX_SETTINGS} more (see --json)")
+            own_parent = r["parent"]
+            deps = [names[d] for d in r["dependencies"] if d in names and d != own_parent]
+            if deps:
+                lines.append(f"{pad}      depends on: {', '.join(sorted(set(deps)))}")
+        for child in children.get(r["urn"], []):
+            emit(child, depth + 1)
+
+    for r in children.get(None, []):
+        emit(r, 0)
+    lines += ["", "Outputs:"]
+    for key, value in plan["outputs"].items():
+        lines.append(f"    {key}: {_show(value)}")
+    if plan.get("violations"):
+        lines += ["", "Policy violations:"]
+        for v in plan["violations"]:
+            lines.append(f"    [{v['enforcement']}] {v['policy']}: {v['resource']}: {v['message']}")
+    if warnings:
+        lines += ["", "Warnings:"]
+        lines += [f"    {w}" for w in warnings]
+    return "\n".join(lines) + "\n"
