@@ -34,8 +34,12 @@ def _declared(extra: str | None) -> list[Requirement]:
     return reqs
 
 
-@pytest.mark.parametrize(("filename", "extra"), [("requirements.txt", None), ("requirements-dev.txt", "dev")])
-def test_every_declared_dependency_is_pinned_within_its_range(filename: str, extra: str | None) -> None:
+@pytest.mark.parametrize(
+    ("filename", "extra"), [("requirements.txt", None), ("requirements-dev.txt", "dev")]
+)
+def test_every_declared_dependency_is_pinned_within_its_range(
+    filename: str, extra: str | None
+) -> None:
     pins = _pins(filename)
     for req in _declared(extra):
         name = canonicalize_name(req.name)

@@ -1,0 +1,169 @@
+"""`phxstack plan` runs the real program offline, for both samples and every committed stack."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from phxstack.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = {"fly": ROOT / "infera.yaml", "gcp": ROOT / "examples" / "gcp" / "infera.yaml"}
+STACKS = sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))
+CANARY = "canary-7f3e1d9a-never-print-me"
+
+
+def _plan(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["plan", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_committed_stacks_are_dev_staging_prod() -> None:
+    assert STACKS == ["dev", "prod", "staging"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("provider", sorted(SAMPLES))
+def test_plan_json_for_every_sample_and_stack(
+    provider: str, stack: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _plan(
+        capsys,
+        "--config",
+        str(SAMPLES[provider]),
+        "--stack",
+        stack,
+        "--project-dir",
+        str(ROOT),
+        "--json",
+    )
+    assert code == 0, err
+    plan = json.loads(out)
+    assert plan["stack"] == stack and plan["provider"] == provider
+    urns = {r["urn"] for r in plan["resources"]}
+    for r in plan["resources"]:
+        assert set(r) >= {
+            "urn",
+            "type",
+            "name",
+            "parent",
+            "custom",
+            "protect",
+            "inputs",
+            "dependencies",
+        }
+        assert (
+            r["parent"] is None
+            or r["parent"] in urns
+            or r["parent"].endswith("pulumi:pulumi:Stack::phoenix-" + stack)
+        )
+        assert set(r["dependencies"]) <= urns
+        assert "__provider" not in r["inputs"]
+    assert plan["outputs"]["provider"] == provider
+    # A component resource of the provider's stack is the root of everything custom.
+    top = [
+        r
+        for r in plan["resources"]
+        if not r["custom"] and r["parent"].endswith("Stack::phoenix-" + stack)
+    ]
+    assert [t["type"] for t in top] == [f"phoenix:{provider}:Stack"]
+
+
+def test_plan_text_shows_tree_unknowns_and_outputs(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _plan(
+        capsys, "--config", str(SAMPLES["gcp"]), "--stack", "prod", "--project-dir", str(ROOT)
+    )
+    assert code == 0
+    assert out.startswith("Plan for stack 'prod' (provider gcp)")
+    assert "+ gcp:sql/databaseInstance:DatabaseInstance" in out
+    assert "[protected]" in out
+    assert "(known after apply)" in out
+    assert "Outputs:\n" in out
+
+
+def _project_with_canary(tmp_path: Path, provider: str, stack: str) -> Path:
+    """A copy of the project whose stack config holds a canary secret, as `secure:` would."""
+    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
+    cfg = SAMPLES[provider].read_text()
+    cfg = cfg.replace("secrets:\n", "secrets:\n  - CANARY_API_KEY\n", 1)
+    (tmp_path / "infera.yaml").write_text(
+        cfg.replace("../my_app", str(ROOT / "examples" / "my_app")).replace(
+            "path: examples/my_app", f"path: {ROOT / 'examples' / 'my_app'}"
+        )
+    )
+    (tmp_path / f"Pulumi.{stack}.yaml").write_text(
+        f"config:\n  gcp:project: canary-project\n  phoenix:CANARY_API_KEY:\n    secure: {CANARY}\n"
+    )
+    return tmp_path
+
+
+@pytest.mark.parametrize("provider", sorted(SAMPLES))
+def test_secret_canary_never_printed(
+    provider: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = _project_with_canary(tmp_path, provider, "prod")
+    for fmt in ([], ["--json"]):
+        code, out, err = _plan(
+            capsys,
+            "--config",
+            str(project / "infera.yaml"),
+            "--stack",
+            "prod",
+            "--project-dir",
+            str(project),
+            *fmt,
+        )
+        assert code == 0, err
+        assert CANARY not in out and CANARY not in err
+
+
+def test_supplied_secret_without_value_fails_before_any_resource(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = _project_with_canary(tmp_path, "fly", "dev")
+    (project / "Pulumi.dev.yaml").write_text("config: {}\n")
+    code, out, err = _plan(
+        capsys,
+        "--config",
+        str(project / "infera.yaml"),
+        "--stack",
+        "dev",
+        "--project-dir",
+        str(project),
+    )
+    assert code == 2
+    assert out == ""
+    assert "CANARY_API_KEY has no value in stack 'dev'" in err
+    assert "pulumi config set --secret CANARY_API_KEY --stack dev" in err
+    assert "Traceback" not in err
+
+
+def test_invalid_config_fails_plan_like_validate_and_registers_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "infera.yaml"
+    bad.write_text(SAMPLES["fly"].read_text().replace("cpu: shared-cpu-2x", "cpu: shared-cpu-3x"))
+    registered: list[object] = []
+    import phxstack.mocks as mocks
+
+    real = mocks.RecordingMonitor.RegisterResource
+    monkeypatch.setattr(
+        mocks.RecordingMonitor,
+        "RegisterResource",
+        lambda self, req: registered.append(req) or real(self, req),
+    )
+    code_plan, out_plan, err_plan = _plan(capsys, "--config", str(bad), "--stack", "dev")
+    code_val = main(["validate", "--config", str(bad), "--stack", "dev"])
+    _, err_val = capsys.readouterr()
+    assert code_plan == code_val == 2
+    assert out_plan == ""
+    assert err_plan == err_val
+    assert (
+        f"{bad}:15:10: deployment.machines.cpu: 'shared-cpu-3x' is not a Fly size; did you mean 'shared-cpu-2x'?"
+        in err_plan
+    )
+    assert registered == []
