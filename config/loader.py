@@ -297,7 +297,7 @@ def _message(err: Any, path: Path_) -> tuple[Path_, str, bool]:
     if kind == "value_error":
         exc = ctx.get("error")
         if isinstance(exc, At):
-            return exc.path, exc.message, False
+            return ((*path, *exc.path) if exc.relative else exc.path), exc.message, False
         return path, str(exc) if exc is not None else err["msg"], False
     if kind == "missing":
         return path, "required key is missing", True
@@ -325,7 +325,8 @@ def _message(err: Any, path: Path_) -> tuple[Path_, str, bool]:
     if kind in ("bool_type", "bool_parsing"):
         return path, f"expected true or false, got {_show(value)}", False
     if kind in ("string_type",):
-        return path, f"expected text, got {_show(value)}; quote it if it looks like a number", False
+        quote = "; quote it if it looks like a number" if isinstance(value, int | float) else ""
+        return path, f"expected text, got {_show(value)}{quote}", False
     if kind == "string_pattern_mismatch":
         return path, f"{value!r} is not in the expected form (e.g. '1.7')", False
     msg = err["msg"].replace("Input should be", "should be").replace("Value error, ", "")
@@ -333,6 +334,11 @@ def _message(err: Any, path: Path_) -> tuple[Path_, str, bool]:
 
 
 def _show(value: Any) -> str:
+    # Spelled as the YAML the person wrote, not as Python.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):

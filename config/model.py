@@ -35,12 +35,19 @@ from config.units import format_duration, format_size, parse_duration_s, parse_s
 
 
 class At(ValueError):
-    """A rule broken at a known key path (dotted, from the top of the file)."""
+    """A rule broken at a known key path (dotted, from the top of the file).
 
-    def __init__(self, path: str | tuple[str | int, ...], message: str) -> None:
+    A nested model does not know where it sits in the file, so its validators pass
+    `relative=True` and the loader prefixes the path pydantic reports for the model.
+    """
+
+    def __init__(
+        self, path: str | tuple[str | int, ...], message: str, *, relative: bool = False
+    ) -> None:
         super().__init__(message)
         self.path: tuple[str | int, ...] = tuple(path.split(".")) if isinstance(path, str) else path
         self.message = message
+        self.relative = relative
 
 
 SizeMiB = Annotated[
@@ -67,13 +74,35 @@ Duration = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?(ms|s|m|h))+\s*$"},
+                {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?([mM][sS]|[sSmMhH]))+\s*$"},
                 {"type": "number", "minimum": 0},
             ],
             "examples": ["10s", "2m", "1m30s"],
         }
     ),
 ]
+
+# What the model accepts, stated for editors: `cpu: 2` is read as "2", and env values that YAML
+# types as numbers or booleans are read as text, so the schema must not flag them.
+CpuSpec = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "string",
+                    "enum": [*limits.FLY_SIZES, *map(str, limits.CLOUD_RUN_MEMORY_MIB)],
+                },
+                {"type": "integer", "enum": list(limits.CLOUD_RUN_MEMORY_MIB)},
+            ]
+        }
+    ),
+]
+Region = Annotated[
+    str,
+    WithJsonSchema({"type": "string", "enum": sorted(limits.FLY_REGIONS | limits.GCP_REGIONS)}),
+]
+EnvValue = Annotated[str, WithJsonSchema({"type": ["string", "number", "boolean"]})]
 
 Provider = Literal["fly", "gcp"]
 DatabaseProvider = Literal["fly-postgres", "fly-mpg", "cloud-sql"]
@@ -99,7 +128,9 @@ _DEFAULTS = {
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    # strict: pydantic's lax mode reads `count: true` as 1 and `public: "no"` as False; YAML
+    # already gives real numbers and booleans, so anything else is a mistake worth reporting.
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True)
 
 
 class Framework(_Model):
@@ -132,7 +163,7 @@ class App(_Model):
 class Machines(_Model):
     """Size and number of app instances (Fly Machines or Cloud Run instances)."""
 
-    cpu: str | None = Field(
+    cpu: CpuSpec | None = Field(
         None,
         description=(
             "Fly: a preset such as 'shared-cpu-2x' or 'performance-1x' (default shared-cpu-2x). "
@@ -171,9 +202,11 @@ class HealthCheck(_Model):
     @model_validator(mode="after")
     def _timeout_below_interval(self) -> HealthCheck:
         if self.timeout >= self.interval:
-            raise ValueError(
+            raise At(
+                ("timeout",),
                 f"timeout ({format_duration(self.timeout)}) must be shorter than interval "
-                f"({format_duration(self.interval)}): a check cannot overlap the next one"
+                f"({format_duration(self.interval)}): a check cannot overlap the next one",
+                relative=True,
             )
         return self
 
@@ -190,8 +223,10 @@ class Concurrency(_Model):
     @model_validator(mode="after")
     def _soft_below_hard(self) -> Concurrency:
         if self.soft_limit > self.hard_limit:
-            raise ValueError(
-                f"soft_limit ({self.soft_limit}) must not exceed hard_limit ({self.hard_limit})"
+            raise At(
+                ("soft_limit",),
+                f"soft_limit ({self.soft_limit}) must not exceed hard_limit ({self.hard_limit})",
+                relative=True,
             )
         return self
 
@@ -200,7 +235,7 @@ class Deployment(_Model):
     """Where and how the app runs."""
 
     type: Literal["container"] = Field("container", description="Deployment kind; 'container'.")
-    region: str | None = Field(
+    region: Region | None = Field(
         None,
         description="Region: a Fly code such as 'iad' (default) or a GCP region ('us-central1').",
     )
@@ -274,7 +309,9 @@ class InferaConfig(_Model):
     """An app's deploy description: one file, every environment."""
 
     project_name: str = Field(
-        ..., description="App name: lowercase letters, digits and dashes, 2-30 characters."
+        ...,
+        description="App name: lowercase letters, digits and dashes, 2-30 characters.",
+        json_schema_extra={"pattern": PROJECT_NAME_RE.pattern},
     )
     provider: Provider = Field(..., description="Where the app runs: 'fly' or 'gcp'.")
     production: bool | None = Field(
@@ -291,11 +328,14 @@ class InferaConfig(_Model):
     domain: str | None = Field(
         None, description="Custom host, e.g. 'app.example.com'; also sets PHX_HOST."
     )
-    env_vars: dict[str, str] = Field(
-        default_factory=dict, description="Plain environment variables (never secrets)."
+    env_vars: dict[str, EnvValue] = Field(
+        default_factory=dict,
+        description="Plain environment variables (never secrets).",
+        json_schema_extra={"propertyNames": {"pattern": ENV_NAME_RE.pattern}},
     )
     secrets: list[str] = Field(
         default_factory=list,
+        json_schema_extra={"items": {"type": "string", "pattern": SECRET_NAME_RE.pattern}},
         description="Names of secrets the app reads; values come from the program or from "
         "`pulumi config set --secret NAME`.",
     )

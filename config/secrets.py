@@ -42,6 +42,10 @@ _VALUE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^FlyV1 "), "a Fly token"),
 )
 
+# Hex digests and API keys top out at 4 bits per character, below the entropy bar; in `secrets:`
+# (where only names belong) 32 or more hex digits can only be a pasted value.
+_HEX_TOKEN = re.compile(r"^[0-9a-fA-F]{32,}$")
+
 
 def _entropy_bits_per_char(text: str) -> float:
     counts = Counter(text)
@@ -83,7 +87,12 @@ def secret_name_problem(name: str) -> str | None:
         )
     if SECRET_NAME_RE.match(name):
         return None
-    if looks_like_secret_value("", name) or looks_like_random_token(name) or len(name) > 64:
+    if (
+        looks_like_secret_value("", name)
+        or looks_like_random_token(name)
+        or _HEX_TOKEN.match(name)
+        or len(name) > 64
+    ):
         return (
             "this looks like a secret value, not a name; remove it from infera.yaml, list a "
             "name such as API_KEY, and run `pulumi config set --secret API_KEY`"
