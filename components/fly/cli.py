@@ -60,6 +60,7 @@ _NOT_FOUND = re.compile(r"Could not find|could not be found|\bnot found\b", re.I
 # "not found" texts that describe the caller's own mistake, not a missing remote resource.
 _NOT_FOUND_EXCEPTIONS = re.compile(r"config file not found|unknown (?:flag|command)")
 _DEADLINE_EXIT = 126  # internal/cli/cli.go: context deadline exceeded
+_sleep = time.sleep  # a seam for tests that count backoff delays
 
 
 class FlyctlError(Exception):
@@ -189,7 +190,7 @@ class Flyctl:
             except FlyctlError as exc:
                 if exc.kind != "transient" or attempt == attempts - 1:
                     raise
-            time.sleep(min(self.backoff_cap, self.backoff_base * (2**attempt)))
+            _sleep(min(self.backoff_cap, self.backoff_base * (2**attempt)))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def run_json(self, args: Sequence[str], **kw: Any) -> Any:

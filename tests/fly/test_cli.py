@@ -1,0 +1,332 @@
+"""The flyctl runner: exact argv, retries only where safe, typed errors, secrets never leak."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from components.fly.cli import (
+    REDACTED,
+    Flyctl,
+    FlyctlError,
+    FlyctlResult,
+    classify,
+    find_flyctl,
+    redact_text,
+)
+
+FAKE = Path(__file__).resolve().parents[1] / "fakes" / "flyctl"
+TOKEN = "FlyV1 fm2_runner-token-abcdef0123"
+CANARY = "canary-3f9a1c"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("FLYCTL", str(FAKE))
+    monkeypatch.setenv("FLYCTL_FAKE_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("FLYCTL_FAKE_LOG", str(tmp_path / "log.jsonl"))
+    monkeypatch.setenv("FLY_API_TOKEN", TOKEN)
+    monkeypatch.delenv("FLY_ACCESS_TOKEN", raising=False)
+    monkeypatch.delenv("FLY_APP", raising=False)
+    monkeypatch.delenv("FLYCTL_FAKE_FAIL", raising=False)
+    (tmp_path / "work").mkdir()
+    return tmp_path
+
+
+def fly(env: Path, **kw: float) -> Flyctl:
+    return Flyctl(cwd=str(env / "work"), timeout=10, backoff_base=0, **kw)  # type: ignore[arg-type]
+
+
+def log(env: Path) -> list[dict[str, object]]:
+    path = env / "log.jsonl"
+    return [json.loads(ln) for ln in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_argv_and_cwd_reach_flyctl_exactly(env: Path) -> None:
+    result = fly(env).run(["apps", "create", "demo", "--org", "personal"])
+    assert result == FlyctlResult(
+        argv=[str(FAKE), "apps", "create", "demo", "--org", "personal"],
+        stdout="New app created: demo\n",
+        stderr="",
+        exit_code=0,
+    )
+    assert log(env) == [
+        {"argv": ["apps", "create", "demo", "--org", "personal"], "cwd": str(env / "work")}
+    ]
+
+
+def test_run_json_parses_stdout(env: Path) -> None:
+    runner = fly(env)
+    runner.run(["apps", "create", "demo"])
+    apps = runner.run_json(["apps", "list", "--json"])
+    assert [a["Name"] for a in apps] == ["demo"]
+
+
+def test_child_env_is_non_interactive_and_carries_the_token(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    printer = env / "printenv"
+    printer.write_text(
+        "#!/usr/bin/env python3\nimport json, os\nprint(json.dumps(dict(os.environ)))\n"
+    )
+    printer.chmod(printer.stat().st_mode | stat.S_IEXEC)
+    child = Flyctl(cwd=str(env), binary=str(printer)).run_json([])
+    assert (child["FLY_NO_UPDATE_CHECK"], child["CI"], child["NO_COLOR"]) == ("1", "1", "1")
+    assert child["FLY_API_TOKEN"] == TOKEN
+
+
+def test_stdin_is_closed_unless_given(env: Path) -> None:
+    reader = env / "reader"
+    reader.write_text("#!/usr/bin/env python3\nimport sys\nprint(repr(sys.stdin.read()))\n")
+    reader.chmod(reader.stat().st_mode | stat.S_IEXEC)
+    runner = Flyctl(cwd=str(env), binary=str(reader))
+    assert runner.run([]).stdout == "''\n"
+    assert runner.run([], stdin="A=1\n").stdout == "'A=1\\n'\n"
+
+
+def test_transient_failures_are_retried_until_success(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", "1:transient,2:ratelimit,3:reset")
+    result = fly(env).run(["apps", "list"])
+    assert result.stdout == "No apps found\n"
+    assert len(log(env)) == 4
+
+
+def test_transient_failures_give_up_after_the_retry_budget(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", "1:transient,2:transient,3:transient")
+    with pytest.raises(FlyctlError) as err:
+        fly(env, retries=2).run(["apps", "list"])
+    assert err.value.kind == "transient"
+    assert err.value.message == "failed to get app: server returned a non-200 status code: 503"
+    assert len(log(env)) == 3
+
+
+def test_retry_false_runs_once(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", "1:transient")
+    with pytest.raises(FlyctlError):
+        fly(env).run(["apps", "list"], retry=False)
+    assert len(log(env)) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "fail", "kind", "message"),
+    [
+        (
+            ["apps", "list"],
+            "1:permanent",
+            "permanent",
+            "failed to update app secrets: request returned non-2xx status, 422",
+        ),
+        (
+            ["apps", "list"],
+            "1:auth",
+            "auth",
+            "failed retrieving current user: You must be authenticated to view this.",
+        ),
+        (
+            ["status", "-a", "ghost"],
+            "",
+            "not_found",
+            'failed to get app: Could not find App "ghost"',
+        ),
+        (["apps", "list", "--x"], "", "permanent", "unknown flag: --x"),
+    ],
+)
+def test_permanent_failures_are_not_retried(
+    env: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], fail: str, kind: str, message: str
+) -> None:
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", fail)
+    with pytest.raises(FlyctlError) as err:
+        fly(env).run(args)
+    assert (err.value.kind, err.value.message, err.value.exit_code) == (kind, message, 1)
+    assert err.value.argv == [str(FAKE), *args]
+    assert len(log(env)) == 1
+
+
+def test_missing_token_is_an_auth_error(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FLY_API_TOKEN")
+    with pytest.raises(FlyctlError) as err:
+        fly(env).run(["apps", "list"])
+    assert err.value.kind == "auth"
+    assert err.value.message == "no access token available. Please login with 'flyctl auth login'"
+
+
+def test_a_hang_is_killed_and_reported_as_timeout(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", "1:hang")
+    with pytest.raises(FlyctlError) as err:
+        fly(env).run(["apps", "list"], timeout=1)
+    assert err.value.kind == "timeout"
+    assert err.value.exit_code is None
+    assert len(log(env)) == 1  # a timed-out call may have had effects: not retried
+
+
+def test_malformed_json_is_reported_with_a_snippet(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = fly(env)
+    runner.run(["apps", "create", "demo"])
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", "2:malformed")
+    with pytest.raises(FlyctlError) as err:
+        runner.run_json(["apps", "list", "--json"])
+    assert err.value.kind == "malformed"
+    assert err.value.message.startswith("expected JSON on stdout (")
+    assert "got: '[\\n    {" in err.value.message
+
+
+def test_missing_binary_says_how_to_install(tmp_path: Path) -> None:
+    with pytest.raises(FlyctlError) as err:
+        find_flyctl({"PATH": str(tmp_path)})
+    assert err.value.kind == "missing_binary"
+    assert "set FLYCTL to its path" in err.value.message
+    assert "brew install flyctl" in err.value.message
+
+
+def test_flyctl_env_var_must_name_an_executable(tmp_path: Path) -> None:
+    with pytest.raises(FlyctlError) as err:
+        find_flyctl({"FLYCTL": str(tmp_path / "nope"), "PATH": ""})
+    assert err.value.kind == "missing_binary"
+    assert err.value.message.startswith(f"FLYCTL={tmp_path / 'nope'} is not an executable file.")
+
+
+def test_find_prefers_flyctl_then_fly_on_path(tmp_path: Path) -> None:
+    for name in ("fly", "flyctl"):
+        exe = tmp_path / name
+        exe.write_text("#!/bin/sh\n")
+        exe.chmod(0o755)
+    assert find_flyctl({"PATH": str(tmp_path)}) == str(tmp_path / "flyctl")
+    (tmp_path / "flyctl").unlink()
+    assert find_flyctl({"PATH": str(tmp_path)}) == str(tmp_path / "fly")
+
+
+def test_unresolvable_binary_raises_missing_binary_from_run(tmp_path: Path) -> None:
+    with pytest.raises(FlyctlError) as err:
+        Flyctl(cwd=str(tmp_path), binary=str(tmp_path / "gone")).run(["version"])
+    assert err.value.kind == "missing_binary"
+
+
+# --------------------------------------------------------------------------- secrets
+def test_canary_via_stdin_reaches_no_log_argv_or_error(env: Path) -> None:
+    runner = fly(env)
+    runner.run(["apps", "create", "demo"])
+    ok = runner.run(["secrets", "import", "-a", "demo"], stdin=f"DB={CANARY}\n", redact=[CANARY])
+    assert CANARY not in " ".join(ok.argv)
+    with pytest.raises(FlyctlError) as err:
+        # A line without '=' makes flyctl quote the line back in its error.
+        runner.run(["secrets", "import", "-a", "demo"], stdin=f"{CANARY}\n", redact=[CANARY])
+    assert CANARY not in str(err.value)
+    assert str(err.value) == (
+        f"flyctl secrets import -a demo failed (permanent, exit 1): Failed to parse secrets "
+        f"from stdin: Secrets must be provided as NAME=VALUE pairs ({REDACTED} is invalid)"
+    )
+    assert CANARY not in (env / "log.jsonl").read_text()
+    assert CANARY not in pickle.dumps(err.value).decode("latin-1")
+
+
+def test_a_secret_in_argv_is_refused_before_running(env: Path) -> None:
+    with pytest.raises(ValueError, match="secret value appears in flyctl argv"):
+        fly(env).run(["secrets", "set", f"DB={CANARY}"], redact=[CANARY])
+    with pytest.raises(ValueError, match="secret value appears in flyctl argv"):
+        fly(env).run(["apps", "list", "--access-token", TOKEN])
+    assert log(env) == []
+
+
+def test_the_token_is_redacted_from_errors(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    echo = env / "echo-token"
+    echo.write_text(
+        "#!/usr/bin/env python3\nimport os, sys\n"
+        "sys.stderr.write('Error: bad token ' + os.environ['FLY_API_TOKEN'] + '\\n')\nsys.exit(1)\n"
+    )
+    echo.chmod(0o755)
+    with pytest.raises(FlyctlError) as err:
+        Flyctl(cwd=str(env), binary=str(echo)).run(["x"])
+    assert TOKEN not in str(err.value)
+    assert err.value.message == f"bad token {REDACTED}"
+
+
+# --------------------------------------------------------------------------- pure parts
+@pytest.mark.parametrize(
+    ("stderr", "code", "kind"),
+    [
+        ("Error: failed to get app: server returned a non-200 status code: 503", 1, "transient"),
+        ("Error: failed to list machines: request returned non-2xx status, 429", 1, "transient"),
+        ("Error: 502 Bad Gateway", 1, "transient"),
+        (
+            'Error: Post "https://api.fly.io/graphql": read: connection reset by peer',
+            1,
+            "transient",
+        ),
+        ("Error: dial tcp: i/o timeout", 1, "transient"),
+        ("Error: context deadline exceeded", 126, "transient"),
+        ("Error: anything", 126, "transient"),
+        ("Error: no access token available. Please login with 'flyctl auth login'", 1, "auth"),
+        ("Error: failed to run query(x): You must be authenticated to view this.", 1, "auth"),
+        ("Error: MPG commands require updated tokens but found older-style tokens.", 1, "auth"),
+        ('Error: failed to get app: Could not find App "x"', 1, "not_found"),
+        ("Error: the app name x could not be found, did you create the app", 1, "not_found"),
+        ("Error: config file not found at specified path: x", 1, "permanent"),
+        ("Error: unknown flag: --x", 1, "permanent"),
+        ("Error: Validation failed: Name has already been taken", 1, "permanent"),
+        ("Error: postgres port 5432 refused", 1, "permanent"),
+        ("", 1, "permanent"),
+    ],
+)
+def test_classify(stderr: str, code: int, kind: str) -> None:
+    assert classify(stderr, code) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets", "expected"),
+    [
+        ("a secret-x b", ["secret-x"], f"a {REDACTED} b"),
+        ("abcabc", ["abc", "abcabc"], REDACTED),  # longest first
+        ("keep", ["", "zzz"], "keep"),
+        ("x=1 y=1", ["1"], f"x={REDACTED} y={REDACTED}"),
+    ],
+)
+def test_redact_text(text: str, secrets: list[str], expected: str) -> None:
+    assert redact_text(text, secrets) == expected
+
+
+@given(st.text(min_size=4, alphabet="abcdef0123-"), st.text(alphabet="abcdef0123- "))
+def test_redacted_text_never_contains_the_secret(secret: str, around: str) -> None:
+    assert secret not in redact_text(around + secret + around, [secret])
+
+
+def test_runner_and_errors_pickle(env: Path) -> None:
+    runner = fly(env, retries=2)
+    assert pickle.loads(pickle.dumps(runner)) == runner
+    err = FlyctlError("not_found", "gone", ["flyctl", "status"], 1)
+    back = pickle.loads(pickle.dumps(err))
+    assert (back.kind, back.message, back.argv, back.exit_code, str(back)) == (
+        "not_found",
+        "gone",
+        ["flyctl", "status"],
+        1,
+        str(err),
+    )
+
+
+def test_backoff_is_capped(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sleeps: list[float] = []
+    monkeypatch.setattr("components.fly.cli._sleep", sleeps.append)
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", "1:transient,2:transient,3:transient,4:transient")
+    Flyctl(cwd=str(env / "work"), backoff_base=3, backoff_cap=10).run(["apps", "list"])
+    assert sleeps == [3, 6, 10, 10]
+
+
+def test_os_environ_is_not_modified(env: Path) -> None:
+    before = dict(os.environ)
+    fly(env).run(["version"])
+    assert dict(os.environ) == before
