@@ -1,0 +1,156 @@
+"""The Cloud Run v2 service that runs the Phoenix release.
+
+Owns the revision template: size and scaling, LiveView's websocket needs (hour-long requests,
+session affinity, HTTP/1), probes, env and secret references, the Cloud SQL socket, Direct VPC
+egress, and public access. It runs the image by digest and rolls only after the migrations job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.gcp.runtime import (
+    CLOUDSQL_MOUNT,
+    CLOUDSQL_VOLUME,
+    VPC_EGRESS,
+    RuntimeSpec,
+)
+from components.gcp.settings import REQUEST_TIMEOUT, ServiceSettings
+
+run = gcp.cloudrunv2
+
+
+def _envs(spec: RuntimeSpec) -> list[run.ServiceTemplateContainerEnvArgs]:
+    envs = [run.ServiceTemplateContainerEnvArgs(name=k, value=v) for k, v in spec.env]
+    envs += [
+        run.ServiceTemplateContainerEnvArgs(
+            name=key,
+            # Pinned to the version: a new value is a new revision, never a silent restart.
+            value_source=run.ServiceTemplateContainerEnvValueSourceArgs(
+                secret_key_ref=run.ServiceTemplateContainerEnvValueSourceSecretKeyRefArgs(
+                    secret=secret, version=version
+                )
+            ),
+        )
+        for key, (secret, version) in sorted(spec.secrets.items())
+    ]
+    return envs
+
+
+@dataclass(frozen=True)
+class ServiceArgs:
+    settings: ServiceSettings
+    region: str
+    runtime: RuntimeSpec
+    depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
+
+
+class Service(pulumi.ComponentResource):
+    TYPE = "phoenix:gcp:Service"
+
+    def __init__(self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(self.TYPE, name, None, opts)
+        s, spec, p = args.settings, args.runtime, args.settings.probe
+        http_get_startup = run.ServiceTemplateContainerStartupProbeHttpGetArgs(
+            path=p.path, port=s.port
+        )
+        http_get_liveness = run.ServiceTemplateContainerLivenessProbeHttpGetArgs(
+            path=p.path, port=s.port
+        )
+        container = run.ServiceTemplateContainerArgs(
+            name="app",
+            image=spec.image,
+            # "http1", not "h2c": LiveView's websockets upgrade over HTTP/1.1.
+            ports=run.ServiceTemplateContainerPortsArgs(name="http1", container_port=s.port),
+            resources=run.ServiceTemplateContainerResourcesArgs(
+                limits={"cpu": s.cpu, "memory": s.memory},
+                # Once `resources` is set the provider no longer defaults this: say it.
+                cpu_idle=s.cpu_idle,
+                startup_cpu_boost=True,
+            ),
+            envs=_envs(spec),
+            startup_probe=run.ServiceTemplateContainerStartupProbeArgs(
+                http_get=http_get_startup,
+                initial_delay_seconds=p.initial_delay_s,
+                period_seconds=p.period_s,
+                timeout_seconds=p.timeout_s,
+                failure_threshold=p.startup_failure_threshold,
+            ),
+            liveness_probe=run.ServiceTemplateContainerLivenessProbeArgs(
+                http_get=http_get_liveness,
+                period_seconds=p.period_s,
+                timeout_seconds=p.timeout_s,
+                failure_threshold=p.liveness_failure_threshold,
+            ),
+            volume_mounts=(
+                [
+                    run.ServiceTemplateContainerVolumeMountArgs(
+                        name=CLOUDSQL_VOLUME, mount_path=CLOUDSQL_MOUNT
+                    )
+                ]
+                if spec.cloudsql_instance is not None
+                else None
+            ),
+        )
+        template = run.ServiceTemplateArgs(
+            service_account=spec.service_account,
+            containers=[container],
+            # LiveView sockets are one long request each: allow Cloud Run's maximum, and keep a
+            # reconnecting client on the instance that holds its state where possible.
+            timeout=REQUEST_TIMEOUT,
+            session_affinity=True,
+            max_instance_request_concurrency=s.concurrency,
+            scaling=run.ServiceTemplateScalingArgs(
+                min_instance_count=s.min_instances, max_instance_count=s.max_instances
+            ),
+            volumes=(
+                [
+                    run.ServiceTemplateVolumeArgs(
+                        name=CLOUDSQL_VOLUME,
+                        cloud_sql_instance=run.ServiceTemplateVolumeCloudSqlInstanceArgs(
+                            instances=[spec.cloudsql_instance]
+                        ),
+                    )
+                ]
+                if spec.cloudsql_instance is not None
+                else None
+            ),
+            vpc_access=(
+                run.ServiceTemplateVpcAccessArgs(
+                    egress=VPC_EGRESS,
+                    network_interfaces=[
+                        run.ServiceTemplateVpcAccessNetworkInterfaceArgs(
+                            network=spec.network, subnetwork=spec.subnetwork
+                        )
+                    ],
+                )
+                if spec.network is not None
+                else None
+            ),
+        )
+        self.service = run.Service(
+            f"{name}-service",
+            name=s.name,
+            location=args.region,
+            ingress="INGRESS_TRAFFIC_ALL",
+            # Public without an allUsers binding, which domain-restricted organisations reject.
+            invoker_iam_disabled=s.public,
+            deletion_protection=s.deletion_protection,
+            # The API fills in a service-level scaling block; declaring it avoids a permanent
+            # diff. Per-revision min/max live in the template.
+            scaling=run.ServiceScalingArgs(min_instance_count=0),
+            template=template,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=list(args.depends_on),
+                # gcloud and the console stamp these; they are not ours to fight over.
+                ignore_changes=["client", "clientVersion"],
+            ),
+        )
+        self.name: pulumi.Output[str] = self.service.name
+        self.uri: pulumi.Output[str] = self.service.uri
+        self.register_outputs({"name": self.name, "uri": self.uri})

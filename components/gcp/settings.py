@@ -1,0 +1,353 @@
+"""Config to Args for the GCP target: tiers, dev/prod defaults, environment, physical names.
+
+Owns every decision that turns an `InferaConfig` into the plain settings each GCP component
+receives. Pure: it creates no resources and is tested without the Pulumi engine. Wiring between
+components (outputs of one feeding another) is `stack.py`'s business; the components own the
+provider arguments.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulumi
+
+from components import naming
+from components.build_context import context_digest
+from config.context import StackContext
+from config.model import InferaConfig
+
+# Cloud SQL shared-core tiers and their memory in MiB (sql/docs/postgres/instance-settings).
+SHARED_CORE_TIERS: tuple[tuple[str, int], ...] = (("db-f1-micro", 614), ("db-g1-small", 1740))
+# Custom machine rules (same page): 1 or an even number of vCPUs up to 96, 0.9-6.5 GB per vCPU,
+# memory a multiple of 256 MB and at least 3840 MB.
+CUSTOM_MIB_PER_VCPU = (922, 6656)
+CUSTOM_MIN_MIB = 3840
+CUSTOM_STEP_MIB = 256
+CUSTOM_MAX_VCPU = 96
+
+# Direct VPC egress takes subnet addresses per instance, and up to twice as many while a new
+# revision rolls out (run/docs/configuring/vpc-direct-vpc, "IP address allocation"); Google asks
+# for at least a /26. Four addresses per instance keeps a rollout at max scale inside the range.
+SUBNET_ADDRESSES_PER_INSTANCE = 4
+SUBNET_MAX_PREFIX = 26
+SUBNET_BASE = "10.8.0.0"
+# Private services access: Google's examples reserve a /16 for producer services (gcp.md §3).
+PEERING_PREFIX_LENGTH = 16
+
+# LiveView sockets hold one request each; Cloud Run's maximum request timeout is an hour.
+REQUEST_TIMEOUT = "3600s"
+# Direct VPC egress can delay first connections "a minute or more" at instance start
+# (vpc-direct-vpc), and the release connects to the DB at boot: allow two minutes to start.
+STARTUP_BUDGET_S = 120
+LIVENESS_FAILURE_THRESHOLD = 3
+MIGRATION_TIMEOUT = "900s"
+
+GENERATED_SECRET_LENGTH = {"SECRET_KEY_BASE": 64, "RELEASE_COOKIE": 32}
+
+BASE_APIS = ("run", "iam", "secretmanager")
+
+
+class GcpSettingsError(pulumi.RunError):
+    """A configuration the GCP target cannot deploy; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    subnet_cidr: str
+    # Private services access, only when the database asks for a private IP.
+    private_services_access: bool
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    version: str
+    tier: str
+    disk_gb: int
+    availability_type: str
+    backups: bool
+    point_in_time_recovery: bool
+    deletion_protection: bool
+    database_name: str
+    user_name: str
+    private_ip: bool
+    pool_size: int
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    name: str
+    tier: str
+    memory_size_gb: int
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    name: str
+    versioning: bool
+    force_destroy: bool
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    repository_id: str
+    image_name: str  # repository-relative, e.g. `my-app`
+    context: Path | None
+    dockerfile: str
+    tag: str | None  # content digest of the build context; None with a prebuilt image
+    prebuilt: str | None
+    cleanup_policies: bool
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    path: str
+    period_s: int
+    timeout_s: int
+    initial_delay_s: int
+    startup_failure_threshold: int
+    liveness_failure_threshold: int
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    name: str
+    job_name: str
+    cpu: str
+    memory: str
+    min_instances: int
+    max_instances: int
+    concurrency: int
+    cpu_idle: bool
+    port: int
+    probe: ProbeSettings
+    # Plain env in a stable order (reordering alone is a diff); PHX_HOST is added by the stack
+    # when `phx_host` is None, from the service's own URL.
+    env: tuple[tuple[str, str], ...]
+    phx_host: str | None
+    public: bool
+    deletion_protection: bool
+
+
+@dataclass(frozen=True)
+class GcpStackArgs:
+    """Everything `PhoenixGcp` builds, decided from config alone."""
+
+    project_name: str
+    stack: str
+    gcp_project: str
+    region: str
+    production: bool
+    apis: tuple[str, ...]
+    service_account_id: str
+    network: NetworkSettings | None
+    database: DatabaseSettings | None
+    cache: CacheSettings | None
+    storage: StorageSettings | None
+    # Secret name -> Secret Manager id, for every secret the app receives.
+    secret_ids: dict[str, str]
+    generated_secrets: dict[str, int]
+    supplied_secrets: dict[str, pulumi.Output[str]] = field(repr=False)
+    image: ImageSettings = field(repr=False)
+    service: ServiceSettings = field(repr=False)
+    domain: str | None = None
+
+
+def cloud_sql_tier(size_mib: int) -> str:
+    """The smallest Cloud SQL (Enterprise edition) tier with at least `size_mib` of memory."""
+    for tier, mib in SHARED_CORE_TIERS:
+        if size_mib <= mib:
+            return tier
+    vcpus = 1
+    while size_mib > vcpus * CUSTOM_MIB_PER_VCPU[1]:
+        vcpus = 2 if vcpus == 1 else vcpus + 2
+    if vcpus > CUSTOM_MAX_VCPU:
+        raise GcpSettingsError(
+            f"database.size {size_mib}mb is more than Cloud SQL Enterprise custom tiers offer"
+        )
+    memory = max(size_mib, CUSTOM_MIN_MIB, vcpus * CUSTOM_MIB_PER_VCPU[0])
+    memory = math.ceil(memory / CUSTOM_STEP_MIB) * CUSTOM_STEP_MIB
+    return f"db-custom-{vcpus}-{memory}"
+
+
+def subnet_cidr(max_instances: int) -> str:
+    """A subnet big enough for every instance during a rollout; never smaller than a /26."""
+    needed = max_instances * SUBNET_ADDRESSES_PER_INSTANCE + 4  # Google reserves 4 per subnet
+    prefix = min(SUBNET_MAX_PREFIX, 32 - math.ceil(math.log2(needed)))
+    return f"{SUBNET_BASE}/{prefix}"
+
+
+def probe_settings(infera: InferaConfig) -> ProbeSettings:
+    hc = infera.deployment.health_check
+    period = max(1, round(hc.interval))
+    # Cloud Run takes whole seconds and wants the timeout strictly below the period.
+    timeout = min(max(1, math.ceil(hc.timeout)), max(1, period - 1))
+    return ProbeSettings(
+        path=hc.path,
+        period_s=period,
+        timeout_s=timeout,
+        initial_delay_s=round(hc.grace_period),
+        startup_failure_threshold=max(LIVENESS_FAILURE_THRESHOLD, -(-STARTUP_BUDGET_S // period)),
+        liveness_failure_threshold=LIVENESS_FAILURE_THRESHOLD,
+    )
+
+
+def plain_env(infera: InferaConfig) -> tuple[tuple[str, str], ...]:
+    """Program-set variables first, then the user's, sorted.
+
+    PORT is not here: Cloud Run refuses it as a user variable and sets it from the container
+    port (run/docs/container-contract), which is `app.port`.
+    """
+    env: list[tuple[str, str]] = [("PHX_SERVER", "true")]
+    if infera.phx_host is not None:
+        env.append(("PHX_HOST", infera.phx_host))
+    if infera.database is not None:
+        env.append(("POOL_SIZE", str(infera.database.pool_size)))
+    env.extend(sorted((k, v) for k, v in infera.env_vars.items() if k != "PHX_HOST"))
+    return tuple(env)
+
+
+def gcp_args(ctx: StackContext) -> GcpStackArgs:
+    """Decide the whole GCP stack from the validated config and stack context."""
+    infera = ctx.infera
+    if infera.provider != "gcp":
+        raise GcpSettingsError(f"provider is {infera.provider!r}; the GCP target needs 'gcp'")
+    if not ctx.gcp_project:
+        raise GcpSettingsError(
+            "no GCP project: run `pulumi config set gcp:project <project-id>` for this stack"
+        )
+    name, stack, prod = infera.project_name, ctx.stack, infera.is_production
+    region = infera.deployment.region
+    assert region is not None  # filled by the model's provider defaults
+    machines = infera.deployment.machines
+    assert machines.cpu is not None and machines.memory is not None
+
+    db = infera.database
+    private_db = db is not None and db.private_ip
+    needs_vpc = infera.cache is not None or private_db
+
+    apis = list(BASE_APIS)
+    if ctx.infera.app.image is None:
+        apis.append("artifactregistry")
+    if needs_vpc:
+        apis.append("compute")
+    if private_db:
+        apis.append("servicenetworking")
+    if db is not None:
+        apis.append("sqladmin")
+    if infera.cache is not None:
+        apis.append("redis")
+    if infera.storage is not None:
+        apis.append("storage")
+
+    network = None
+    if needs_vpc:
+        network = NetworkSettings(
+            subnet_cidr=subnet_cidr(infera.max_instances), private_services_access=private_db
+        )
+
+    database = None
+    if db is not None:
+        backups = prod or db.high_availability  # REGIONAL requires backups and PITR on Postgres
+        database = DatabaseSettings(
+            version=f"POSTGRES_{db.version}",
+            tier=cloud_sql_tier(db.size),
+            disk_gb=max(10, math.ceil(db.disk / 1024)),
+            availability_type="REGIONAL" if db.high_availability else "ZONAL",
+            backups=backups,
+            point_in_time_recovery=backups,
+            deletion_protection=prod,
+            database_name=naming.postgres_identifier(name),
+            user_name=naming.postgres_identifier(name),
+            private_ip=db.private_ip,
+            pool_size=db.pool_size,
+        )
+
+    cache = None
+    if infera.cache is not None:
+        cache = CacheSettings(
+            name=naming.redis_instance_name(name, stack),
+            tier="STANDARD_HA" if prod else "BASIC",
+            memory_size_gb=infera.cache.size // 1024,
+        )
+
+    storage = None
+    if infera.storage is not None:
+        versioning = infera.storage.versioning
+        storage = StorageSettings(
+            name=naming.bucket_name(name, stack, ctx.gcp_project),
+            versioning=prod if versioning is None else versioning,
+            force_destroy=not prod,
+        )
+
+    kinds = infera.secret_kinds()
+    missing = [n for n, k in kinds.items() if k == "supplied" and n not in ctx.supplied_secrets]
+    if missing:
+        raise GcpSettingsError(
+            f"secret {missing[0]} is listed in infera.yaml but has no value; run "
+            f"`pulumi config set --secret {missing[0]}` for stack {stack}"
+        )
+    secret_ids = {n: naming.secret_id(name, stack, n) for n in sorted(kinds)}
+
+    app = infera.app
+    if app.image is None:
+        context = ctx.app_path
+        if not (context / app.dockerfile).is_file():
+            raise GcpSettingsError(
+                f"app.path {app.path!r} has no {app.dockerfile}: the image is built from it "
+                "(or set app.image to a prebuilt image)"
+            )
+        tag: str | None = context_digest(context, app.dockerfile)[:32]
+        build_context: Path | None = context
+    else:
+        tag, build_context = None, None
+    image = ImageSettings(
+        repository_id=naming.repository_id(name, stack),
+        image_name=name,
+        context=build_context,
+        dockerfile=app.dockerfile,
+        tag=tag,
+        prebuilt=app.image,
+        cleanup_policies=prod,
+    )
+
+    service = ServiceSettings(
+        name=naming.cloud_run_service_name(name, stack),
+        job_name=naming.migrations_job_name(name, stack),
+        cpu=machines.cpu,
+        memory=f"{machines.memory}Mi",
+        min_instances=machines.count,
+        max_instances=infera.max_instances,
+        concurrency=infera.deployment.concurrency.hard_limit,
+        # Always-on CPU keeps the BEAM's background work (PubSub, timers) running between
+        # requests; only a scale-to-zero service is billed per request.
+        cpu_idle=machines.count == 0,
+        port=app.port,
+        probe=probe_settings(infera),
+        env=plain_env(infera),
+        phx_host=infera.phx_host,
+        public=infera.deployment.public,
+        deletion_protection=prod,
+    )
+
+    return GcpStackArgs(
+        project_name=name,
+        stack=stack,
+        gcp_project=ctx.gcp_project,
+        region=region,
+        production=prod,
+        apis=tuple(sorted(apis)),
+        service_account_id=naming.service_account_id(name, stack),
+        network=network,
+        database=database,
+        cache=cache,
+        storage=storage,
+        secret_ids=secret_ids,
+        generated_secrets={n: GENERATED_SECRET_LENGTH[n] for n in kinds if kinds[n] == "generated"},
+        supplied_secrets={n: ctx.supplied_secrets[n] for n in kinds if kinds[n] == "supplied"},
+        image=image,
+        service=service,
+        domain=infera.domain,
+    )

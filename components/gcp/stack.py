@@ -1,0 +1,221 @@
+"""The whole GCP stack: composes the resource-group components and gathers the stack outputs.
+
+Owns the wiring between components (which outputs feed which inputs, who waits for whom) and the
+`outputs` dict that `__main__.py` exports. What to build comes from `settings.gcp_args`; how each
+resource is configured is each component's business.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.gcp.apis import Apis, ApisArgs
+from components.gcp.cache import Cache, CacheArgs
+from components.gcp.database import Database, DatabaseArgs
+from components.gcp.domain import Domain, DomainArgs
+from components.gcp.iam import RuntimeIdentity, RuntimeIdentityArgs
+from components.gcp.image import Image, ImageArgs
+from components.gcp.migrations import Migrations, MigrationsArgs
+from components.gcp.network import Network, NetworkArgs
+from components.gcp.runtime import RuntimeSpec
+from components.gcp.secrets import Secrets, SecretsArgs
+from components.gcp.service import Service, ServiceArgs
+from components.gcp.settings import GcpStackArgs, gcp_args
+from components.gcp.storage import Storage, StorageArgs
+
+__all__ = ["PhoenixGcp", "gcp_args"]
+
+
+def default_host(service: str, project_number: str, region: str) -> str:
+    """Cloud Run's deterministic URL host, known before the service exists."""
+    return f"{service}-{project_number}.{region}.run.app"
+
+
+class PhoenixGcp(pulumi.ComponentResource):
+    TYPE = "phoenix:gcp:Stack"
+
+    def __init__(self, name: str, args: GcpStackArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(self.TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        region, project, prod = args.region, args.gcp_project, args.production
+
+        apis = Apis(f"{name}-apis", ApisArgs(project=project, apis=args.apis), child)
+
+        network = None
+        if args.network is not None:
+            network = Network(
+                f"{name}-network",
+                NetworkArgs(args.network, region, apis.of("compute", *_psa(args))),
+                child,
+            )
+
+        database = None
+        if args.database is not None:
+            database = Database(
+                f"{name}-database",
+                DatabaseArgs(
+                    settings=args.database,
+                    region=region,
+                    production=prod,
+                    network_id=network.network_id if network is not None else None,
+                    depends_on=[
+                        *apis.of("sqladmin"),
+                        *([network.peering] if network and network.peering else []),
+                    ],
+                ),
+                child,
+            )
+
+        cache = None
+        if args.cache is not None:
+            assert network is not None  # a cache always brings the VPC it is reached through
+            cache = Cache(
+                f"{name}-cache",
+                CacheArgs(args.cache, region, prod, network.network_id, apis.of("redis")),
+                child,
+            )
+
+        storage = None
+        if args.storage is not None:
+            storage = Storage(
+                f"{name}-storage",
+                StorageArgs(args.storage, region, prod, apis.of("storage")),
+                child,
+            )
+
+        values: dict[str, pulumi.Input[str]] = dict(args.supplied_secrets)
+        if database is not None:
+            values["DATABASE_URL"] = database.url
+        if cache is not None:
+            values["REDIS_URL"] = cache.url
+            values["REDIS_CA_CERT"] = cache.ca_cert
+        secrets = Secrets(
+            f"{name}-secrets",
+            SecretsArgs(
+                ids=args.secret_ids,
+                values=values,
+                generated=args.generated_secrets,
+                depends_on=apis.of("secretmanager"),
+            ),
+            child,
+        )
+
+        identity = RuntimeIdentity(
+            f"{name}-identity",
+            RuntimeIdentityArgs(
+                project=project,
+                account_id=args.service_account_id,
+                display_name=f"{args.project_name} ({args.stack}) on Cloud Run",
+                cloudsql_client=database is not None,
+                bucket=storage.name if storage is not None else None,
+                secrets={k: s.id for k, s in secrets.secrets.items()},
+                depends_on=apis.of("iam"),
+            ),
+            child,
+        )
+
+        image = Image(
+            f"{name}-image",
+            ImageArgs(
+                args.image,
+                project,
+                region,
+                apis.of("artifactregistry") if args.image.prebuilt is None else [],
+            ),
+            child,
+        )
+
+        s = args.service
+        env: list[tuple[str, pulumi.Input[str]]] = list(s.env)
+        host: pulumi.Input[str]
+        if s.phx_host is None:
+            # PHX_HOST must be the host browsers use, or LiveView's origin check refuses the
+            # socket: the deterministic run.app URL is that host, and the `url` output.
+            number = gcp.organizations.get_project_output(
+                project_id=project, opts=pulumi.InvokeOutputOptions(parent=self)
+            ).number
+            host = number.apply(lambda n: default_host(s.name, n, region))
+            env.insert(1, ("PHX_HOST", host))
+        else:
+            host = s.phx_host
+        runtime = RuntimeSpec(
+            image=image.ref,
+            service_account=identity.email,
+            env=tuple(env),
+            secrets=secrets.refs(),
+            cloudsql_instance=(
+                database.connection_name
+                if database is not None and not args.database.private_ip  # type: ignore[union-attr]
+                else None
+            ),
+            network=network.network_id if network is not None else None,
+            subnetwork=network.subnet_id if network is not None else None,
+        )
+        # Cloud Run checks at deploy time that the runtime account can read every secret.
+        data_ready: list[pulumi.Resource] = [*identity.grants]
+        if database is not None:
+            data_ready += [database.database, database.user]
+
+        migrations = Migrations(
+            f"{name}-migrations",
+            MigrationsArgs(
+                job_name=s.job_name,
+                region=region,
+                runtime=runtime,
+                execution_token=image.execution_token,
+                deletion_protection=s.deletion_protection,
+                depends_on=[*apis.of("run"), *data_ready],
+            ),
+            child,
+        )
+        service = Service(
+            f"{name}-service",
+            ServiceArgs(
+                settings=s,
+                region=region,
+                runtime=runtime,
+                # New code ships only once its migrations have completed.
+                depends_on=[
+                    *apis.of("run"),
+                    migrations.job,
+                    *data_ready,
+                    *([cache.instance] if cache is not None else []),
+                ],
+            ),
+            child,
+        )
+
+        domain = None
+        if args.domain is not None:
+            domain = Domain(
+                f"{name}-domain",
+                DomainArgs(args.domain, project, region, service.name, apis.of("run")),
+                child,
+            )
+
+        self.outputs: dict[str, Any] = {
+            "url": pulumi.Output.concat("https://", host),
+            "region": region,
+            "app_name": service.name,
+            "service_name": service.name,
+            "image": image.ref,
+            "database_name": database.database_name if database is not None else None,
+            "database_connection_name": (
+                database.connection_name if database is not None else None
+            ),
+            "redis_host": cache.host if cache is not None else None,
+            "redis_port": cache.port if cache is not None else None,
+            "bucket_name": storage.name if storage is not None else None,
+            "service_account_email": identity.email,
+            "secret_names": secrets.names,
+            "migrations_job": migrations.name,
+            "dns_records": domain.dns_records if domain is not None else [],
+        }
+        self.register_outputs(self.outputs)
+
+
+def _psa(args: GcpStackArgs) -> tuple[str, ...]:
+    return ("servicenetworking",) if args.network and args.network.private_services_access else ()
