@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -188,6 +189,18 @@ def _prompt_errors(command: str) -> set[str]:
     }
 
 
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One state with an app, a certificate, a cluster and a bucket, copied per test for speed."""
+    seed = Fly(tmp_path_factory.mktemp("seed"))
+    deployed(seed)
+    seed.ok("mpg", "create", "-n", "db", "-o", "personal", "-r", "ams")
+    seed.ok("certs", "add", "demo.example", "-a", "demo")
+    seed.ok("storage", "create", "--yes", "-n", "bucket-x", "-o", "personal")
+    (seed.state / "calls").unlink()
+    return seed.state
+
+
 @pytest.mark.parametrize(
     ("command", "argv"),
     [
@@ -230,13 +243,10 @@ def _prompt_errors(command: str) -> set[str]:
     ],
 )
 def test_prompts_fail_with_the_contracts_noninteractive_text(
-    fly: Fly, command: str, argv: list[str]
+    fly: Fly, seeded: Path, command: str, argv: list[str]
 ) -> None:
-    deployed(fly)
-    fly.ok("mpg", "create", "-n", "db", "-o", "personal", "-r", "ams")
-    cluster = json.loads(fly.ok("mpg", "list", "--json").stdout)[0]["id"]
-    fly.ok("certs", "add", "demo.example", "-a", "demo")
-    fly.ok("storage", "create", "--yes", "-n", "bucket-x", "-o", "personal")
+    shutil.copytree(seeded, fly.state)
+    cluster = next(iter(json.loads((fly.state / "state.json").read_text())["mpg"]))
     argv = [cluster if a == "CLUSTER" else a for a in argv]
     assert fly.error(*argv, FLY_APP="<unset>") in _prompt_errors(command)
 
