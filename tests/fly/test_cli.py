@@ -33,9 +33,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FLYCTL_FAKE_STATE", str(tmp_path / "state"))
     monkeypatch.setenv("FLYCTL_FAKE_LOG", str(tmp_path / "log.jsonl"))
     monkeypatch.setenv("FLY_API_TOKEN", TOKEN)
-    monkeypatch.delenv("FLY_ACCESS_TOKEN", raising=False)
-    monkeypatch.delenv("FLY_APP", raising=False)
-    monkeypatch.delenv("FLYCTL_FAKE_FAIL", raising=False)
+    for var in ("FLY_ACCESS_TOKEN", "FLY_APP", "FLY_ORG", "FLY_REGION", "FLYCTL_FAKE_FAIL"):
+        monkeypatch.delenv(var, raising=False)
     (tmp_path / "work").mkdir()
     return tmp_path
 
