@@ -1,0 +1,228 @@
+"""From the validated config to the Fly stack's typed arguments.
+
+Owns every decision that turns `infera.yaml` into Fly terms: physical names, the fly.toml
+values, the clustering environment, which IPs to allocate, the Postgres/Redis/Tigris flags.
+Pure: no Pulumi resources, no flyctl, no file reads. `components.fly.stack` composes the
+resources from these arguments.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+
+from components.fly.toml import FlyTomlArgs, HttpCheck
+from components.naming import fit, fly_app_name
+from config import limits
+from config.context import StackContext
+from config.model import InferaConfig
+
+IpKind = Literal["v6", "shared_v4", "v4", "private_v6"]
+
+# Phoenix clustering on Fly's private IPv6 network, as `fly launch` writes into rel/env.sh.eex
+# (flyctl scanner/phoenix.go). RELEASE_NODE is not here: it must differ per machine, so the
+# app's rel/env.sh.eex derives it from FLY_PRIVATE_IP at boot.
+CLUSTER_ENV: dict[str, str] = {
+    "ERL_AFLAGS": "-proto_dist inet6_tcp",
+    "ECTO_IPV6": "true",
+    "RELEASE_DISTRIBUTION": "name",
+}
+# Fly's Phoenix scanner and `mix phx.gen.release` put the migration script here.
+RELEASE_COMMAND = "/app/bin/migrate"
+# `fly launch` uses 1 node on the smallest size for unmanaged Postgres (fly.md §3).
+DEFAULT_PG_SIZE = "shared-cpu-1x"
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    """How providers run flyctl: plain numbers, so a provider stays picklable."""
+
+    timeout_s: float = 300.0
+    retries: int = 4
+    backoff_base_s: float = 1.0
+    backoff_cap_s: float = 20.0
+    # `fly deploy` builds remotely, runs the release command and waits for health checks.
+    deploy_timeout_s: float = 1800.0
+    # `fly mpg create` polls every 5 s with no limit of its own (fly.md §1, mpg create).
+    mpg_create_timeout_s: float = 1800.0
+
+
+@dataclass(frozen=True)
+class PostgresArgs:
+    """A Fly Postgres cluster attached to the app, which sets DATABASE_URL on it."""
+
+    kind: Literal["mpg", "unmanaged"]
+    name: str
+    org: str
+    region: str
+    volume_size_gb: int
+    pg_major_version: int
+    plan: str = "basic"  # mpg only
+    vm_size: str = DEFAULT_PG_SIZE  # unmanaged only
+    vm_memory_mb: int = 1024  # unmanaged only
+    cluster_size: int = 1  # unmanaged only
+
+
+@dataclass(frozen=True)
+class RedisArgs:
+    """An Upstash Redis database; its URL becomes the app's REDIS_URL secret."""
+
+    name: str
+    org: str
+    region: str
+    eviction: bool = False
+    plan: str | None = None
+
+
+@dataclass(frozen=True)
+class StorageArgs:
+    """A Tigris bucket; `fly storage create` sets the AWS_* and BUCKET_NAME secrets."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class FlyStackArgs:
+    """Everything `PhoenixFly` needs, resolved from the config."""
+
+    app_name: str
+    org: str
+    region: str
+    toml: FlyTomlArgs
+    count: int
+    url: str
+    # Exactly one of: a prebuilt image, or a directory Fly's remote builder builds.
+    image: str | None = None
+    build_path: str | None = None
+    dockerfile: str = "Dockerfile"
+    database: PostgresArgs | None = None
+    redis: RedisArgs | None = None
+    storage: StorageArgs | None = None
+    ip_kinds: tuple[IpKind, ...] = ("v6", "shared_v4")
+    domain: str | None = None
+    # Values the user supplied with `pulumi config set --secret NAME`, as secret Outputs.
+    supplied_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Names (never values) of every secret the app receives, for the stack output.
+    secret_names: tuple[str, ...] = ()
+    # Protects the app and its data from `pulumi destroy` and from replacement.
+    protect: bool = False
+    runner: RunnerSettings = field(default_factory=RunnerSettings)
+    wait_timeout: str = "5m"
+
+
+def app_env(cfg: InferaConfig, app: str) -> dict[str, str]:
+    """The [env] table: the user's variables plus what Phoenix on Fly needs."""
+    env = dict(cfg.env_vars)
+    env.update(
+        {
+            "PHX_HOST": cfg.phx_host or f"{app}.fly.dev",
+            "PHX_SERVER": "true",
+            "PORT": str(cfg.app.port),
+            "DNS_CLUSTER_QUERY": f"{app}.internal",
+            **CLUSTER_ENV,
+        }
+    )
+    if cfg.database is not None:
+        env["POOL_SIZE"] = str(cfg.database.pool_size)
+    return env
+
+
+def toml_args(cfg: InferaConfig, app: str) -> FlyTomlArgs:
+    d = cfg.deployment
+    m = d.machines
+    assert m.cpu is not None and m.memory is not None  # filled by the model's defaults
+    size = limits.FLY_SIZES[m.cpu]
+    hc = d.health_check
+    return FlyTomlArgs(
+        app=app,
+        primary_region=str(d.region),
+        internal_port=cfg.app.port,
+        env=app_env(cfg, app),
+        kill_timeout_s=d.kill_timeout,
+        release_command=RELEASE_COMMAND if cfg.database is not None else None,
+        min_machines_running=m.count,
+        concurrency_type=d.concurrency.type,
+        soft_limit=d.concurrency.soft_limit,
+        hard_limit=d.concurrency.hard_limit,
+        check=HttpCheck(hc.path, hc.interval, hc.timeout, hc.grace_period),
+        cpu_kind=size.cpu_kind,
+        cpus=size.cpus,
+        memory_mib=m.memory,
+    )
+
+
+def _pg_size(memory_mib: int) -> str:
+    """The smallest shared size whose memory range covers the database's memory."""
+    for size in limits.FLY_SIZES.values():
+        if size.min_memory_mib <= memory_mib <= size.max_memory_mib:
+            return size.name
+    return DEFAULT_PG_SIZE
+
+
+def postgres_args(cfg: InferaConfig, app: str, org: str) -> PostgresArgs | None:
+    db = cfg.database
+    if db is None:
+        return None
+    common = {
+        "name": fit(f"{app}-db", 63),
+        "org": org,
+        "region": str(cfg.deployment.region),
+        "volume_size_gb": max(1, math.ceil(db.disk / 1024)),
+        "pg_major_version": db.version,
+    }
+    if db.provider == "fly-postgres":
+        return PostgresArgs(
+            kind="unmanaged",
+            vm_size=_pg_size(db.size),
+            vm_memory_mb=db.size,
+            cluster_size=2 if db.high_availability else 1,
+            **common,  # type: ignore[arg-type]
+        )
+    return PostgresArgs(kind="mpg", plan=db.plan or "basic", **common)  # type: ignore[arg-type]
+
+
+def fly_args(ctx: StackContext) -> FlyStackArgs:
+    """Pure: the whole Fly stack's arguments from the stack context."""
+    cfg = ctx.infera
+    app = fly_app_name(cfg.project_name, ctx.stack)
+    region = str(cfg.deployment.region)
+    d = cfg.deployment
+    if not d.public:
+        ips: tuple[IpKind, ...] = ("private_v6",)
+    elif d.dedicated_ipv4:
+        ips = ("v6", "v4")
+    else:
+        # A shared IPv4 is free; a dedicated one costs $2/month (fly.md §1, ips allocate-v4).
+        ips = ("v6", "shared_v4")
+    cache = cfg.cache
+    return FlyStackArgs(
+        app_name=app,
+        org=ctx.fly_org,
+        region=region,
+        toml=toml_args(cfg, app),
+        count=d.machines.count,
+        url=f"https://{cfg.domain or f'{app}.fly.dev'}",
+        image=cfg.app.image,
+        build_path=None if cfg.app.image else str(ctx.app_path),
+        dockerfile=cfg.app.dockerfile,
+        database=postgres_args(cfg, app, ctx.fly_org),
+        redis=RedisArgs(
+            name=fit(f"{app}-redis", 63),
+            org=ctx.fly_org,
+            region=region,
+            eviction=cache.eviction,
+            plan=cache.plan,
+        )
+        if cache is not None
+        else None,
+        storage=StorageArgs(name=fit(f"{app}-storage", 63)) if cfg.storage is not None else None,
+        ip_kinds=ips,
+        domain=cfg.domain,
+        supplied_secrets=dict(ctx.supplied_secrets),
+        secret_names=tuple(sorted(cfg.secret_kinds())),
+        protect=cfg.is_production,
+    )

@@ -1,0 +1,512 @@
+"""Each dynamic provider's lifecycle against the fake flyctl, with the exact argv it runs.
+
+Invariants: create returns the natural id and every output; diff with equal inputs reports no
+change; update touches only what changed; read supports refresh; delete is idempotent.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.fly import providers as p
+from components.fly.cli import FlyctlError
+from tests.fakes.fake_flyctl import digest as fake_digest
+from tests.fly.conftest import FAST, FlyEnv
+
+APP = "demo-app"
+
+
+def make_app(name: str = APP) -> dict[str, Any]:
+    props = {"name": name, "org": "personal"}
+    return p.AppProvider(FAST).create(props).outs
+
+
+def deploy_once(tmp: Path, app: str = APP) -> dict[str, Any]:
+    props = {
+        "app": app,
+        "config": f'app = "{app}"\nprimary_region = "iad"\n',
+        "trigger": "t1",
+        "image": "registry.example/demo:1",
+        "build_path": None,
+        "dockerfile": "Dockerfile",
+        "strategy": "rolling",
+        "wait_timeout": "5m",
+    }
+    return p.DeployProvider(FAST).create(props).outs
+
+
+# --------------------------------------------------------------------------- App
+def test_app_lifecycle_create_diff_read_delete_twice(fly_env: FlyEnv) -> None:
+    prov = p.AppProvider(FAST)
+    props = {"name": APP, "org": "personal"}
+    created = prov.create(props)
+    assert created.id == APP
+    assert created.outs == {
+        "name": APP,
+        "org": "personal",
+        "hostname": f"{APP}.fly.dev",
+        "app_id": APP,
+    }
+    assert fly_env.calls() == [["apps", "create", APP, "--org", "personal", "--json"]]
+
+    assert prov.diff(APP, created.outs, dict(props)).changes is False
+    renamed = prov.diff(APP, created.outs, {**props, "name": "other-app"})
+    assert (renamed.changes, renamed.replaces, renamed.delete_before_replace) == (
+        True,
+        ["name"],
+        True,
+    )
+
+    read = prov.read(APP, created.outs)
+    assert (read.id, read.outs, read.inputs) == (APP, created.outs, props)
+
+    mark = fly_env.mark()
+    prov.delete(APP, created.outs)
+    prov.delete(APP, created.outs)
+    assert fly_env.since(mark) == [["apps", "destroy", APP, "--yes"]] * 2
+    assert prov.read(APP, created.outs).id == ""
+
+
+def test_app_create_adopts_our_own_app_left_by_an_interrupted_run(fly_env: FlyEnv) -> None:
+    first = make_app()
+    again = p.AppProvider(FAST).create({"name": APP, "org": "personal"})
+    assert again.outs == first
+    assert fly_env.calls()[1:] == [
+        ["apps", "create", APP, "--org", "personal", "--json"],
+        ["status", "--app", APP, "--json"],
+    ]
+
+
+def test_app_create_refuses_a_name_someone_else_holds(
+    fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLYCTL_FAKE_TAKEN_NAMES", APP)
+    with pytest.raises(FlyctlError) as err:
+        p.AppProvider(FAST).create({"name": APP, "org": "personal"})
+    assert err.value.kind == "permanent"
+    assert err.value.message.startswith("Validation failed: Name has already been taken")
+
+
+def test_app_check_names_the_bad_field() -> None:
+    result = p.AppProvider(FAST).check({}, {"name": "Bad_Name", "org": ""})
+    assert [(f.property, f.reason) for f in result.failures] == [
+        ("org", "org is required"),
+        ("name", "'Bad_Name' is not a Fly app name: lowercase letters, digits, dashes"),
+    ]
+
+
+def test_providers_pickle_because_pulumi_stores_them_in_state() -> None:
+    for cls in (
+        p.AppProvider, p.SecretsProvider, p.PostgresProvider, p.RedisProvider,
+        p.StorageProvider, p.DeployProvider, p.ScaleProvider, p.IpProvider, p.CertProvider,
+    ):  # fmt: skip
+        clone = pickle.loads(pickle.dumps(cls(FAST)))
+        assert clone.runner == FAST
+
+
+# --------------------------------------------------------------------------- Secrets
+def fake_secret_digests(app: str) -> dict[str, str]:
+    listed = p.SecretsProvider(FAST)._json(["secrets", "list", "--app", app, "--json"])
+    return {item["name"]: item["digest"] for item in listed}
+
+
+def test_secrets_lifecycle_values_on_stdin_digests_in_state(fly_env: FlyEnv) -> None:
+    make_app()
+    canary = "canary-value-7d1e"
+    prov = p.SecretsProvider(FAST)
+    props = prov.check({}, {"app": APP, "values": {"A": "one", "CANARY": canary}}).inputs
+    mark = fly_env.mark()
+    created = prov.create(props)
+    assert fly_env.since(mark) == [["secrets", "import", "--app", APP, "--stage"]]
+    assert created.outs == {
+        "app": APP,
+        "stage": True,
+        "digests": {"A": p.digest("A", "one"), "CANARY": p.digest("CANARY", canary)},
+    }
+    assert canary not in repr(created.outs)
+    assert canary not in fly_env.log.read_text()
+    assert fake_secret_digests(APP) == {"A": fake_digest("one"), "CANARY": fake_digest(canary)}
+
+    assert prov.diff(created.id, created.outs, props).changes is False
+    news = prov.check(created.outs, {"app": APP, "values": {"A": "two", "B": "b"}}).inputs
+    assert prov.diff(created.id, created.outs, news).changes is True
+
+    mark = fly_env.mark()
+    updated = prov.update(created.id, created.outs, news)
+    assert fly_env.since(mark) == [
+        ["secrets", "unset", "CANARY", "--app", APP, "--stage"],
+        ["secrets", "import", "--app", APP, "--stage"],
+    ]
+    assert updated.outs["digests"] == {"A": p.digest("A", "two"), "B": p.digest("B", "b")}
+    assert fake_secret_digests(APP) == {"A": fake_digest("two"), "B": fake_digest("b")}
+
+    read = prov.read(created.id, updated.outs)
+    assert read.outs == updated.outs
+
+    mark = fly_env.mark()
+    prov.delete(created.id, updated.outs)
+    prov.delete(created.id, updated.outs)
+    assert fly_env.since(mark) == [["secrets", "unset", "A", "B", "--app", APP, "--stage"]] * 2
+    assert fake_secret_digests(APP) == {}
+
+
+def test_secrets_read_drops_names_removed_outside_pulumi(fly_env: FlyEnv) -> None:
+    make_app()
+    prov = p.SecretsProvider(FAST)
+    created = prov.create({"app": APP, "values": {"A": "1", "B": "2"}, "stage": True})
+    prov._run(["secrets", "unset", "B", "--app", APP])
+    read = prov.read(created.id, created.outs)
+    assert read.outs["digests"] == {"A": p.digest("A", "1")}
+    news = {"app": APP, "values": {"A": "1", "B": "2"}, "stage": True}
+    assert prov.diff(created.id, read.outs, news).changes is True
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["plain", "  leading spaces", "trailing ", "has # hash", '"quoted"', "'single'",
+     "multi\nline\nvalue", "a=b=c", "ünïcode ✓"],
+)  # fmt: skip
+def test_secret_values_reach_fly_unchanged_through_the_import_parser(
+    fly_env: FlyEnv, value: str
+) -> None:
+    make_app()
+    p.SecretsProvider(FAST).create({"app": APP, "values": {"S": value}, "stage": True})
+    assert fake_secret_digests(APP) == {"S": fake_digest(value)}
+
+
+def test_secrets_check_refuses_bad_names_without_quoting_values() -> None:
+    result = p.SecretsProvider(FAST).check(
+        {}, {"app": APP, "values": {"bad-name": "v", "X": 'a"""b'}}
+    )
+    reasons = [f.reason for f in result.failures]
+    assert reasons == ["'bad-name' is not a secret name", 'X contains """']
+
+
+# --------------------------------------------------------------------------- Postgres
+def mpg_props(**over: Any) -> dict[str, Any]:
+    props = {
+        "app": APP, "kind": "mpg", "name": f"{APP}-db", "org": "personal", "region": "iad",
+        "volume_size_gb": 10, "pg_major_version": 16, "plan": "basic",
+        "vm_size": "shared-cpu-1x", "vm_memory_mb": 1024, "cluster_size": 1,
+    }  # fmt: skip
+    return {**props, **over}
+
+
+def test_mpg_lifecycle_creates_attaches_and_keeps_the_url_secret_side(fly_env: FlyEnv) -> None:
+    make_app()
+    prov = p.PostgresProvider(FAST)
+    props = mpg_props()
+    mark = fly_env.mark()
+    created = prov.create(props)
+    cid = created.id
+    assert fly_env.since(mark) == [
+        ["mpg", "list", "--org", "personal", "--json"],
+        ["mpg", "create", "--name", f"{APP}-db", "--org", "personal", "--region", "iad",
+         "--plan", "basic", "--volume-size", "10", "--pg-major-version", "16"],
+        ["mpg", "attach", cid, "--app", APP],
+    ]  # fmt: skip
+    assert created.outs["cluster_id"] == cid
+    assert created.outs["connection_string"].startswith("postgresql://fly-user:")
+    assert "DATABASE_URL" in fake_secret_digests(APP)
+
+    assert prov.diff(cid, created.outs, props).changes is False
+    moved = prov.diff(cid, created.outs, mpg_props(region="fra"))
+    assert (moved.replaces, moved.delete_before_replace) == (["region"], True)
+    refused = prov.check(props, mpg_props(plan="launch"))
+    assert [(f.property, f.reason) for f in refused.failures] == [
+        (
+            "plan",
+            "plan cannot change from 'basic' to 'launch' with flyctl; change it in the Fly "
+            "dashboard, then here",
+        )
+    ]
+
+    read = prov.read(cid, created.outs)
+    assert (read.id, read.outs) == (cid, created.outs)
+
+    mark = fly_env.mark()
+    prov.delete(cid, created.outs)
+    prov.delete(cid, created.outs)
+    step = [
+        ["secrets", "unset", "DATABASE_URL", "--app", APP, "--stage"],
+        ["mpg", "destroy", cid, "--yes"],
+    ]
+    assert fly_env.since(mark) == step * 2
+    assert prov.read(cid, created.outs).id == ""
+
+
+def test_mpg_check_refuses_versions_managed_postgres_does_not_run() -> None:
+    result = p.PostgresProvider(FAST).check({}, mpg_props(pg_major_version=15))
+    assert [f.property for f in result.failures] == ["pg_major_version"]
+
+
+def test_mpg_create_resumes_after_attach_failed_without_a_second_cluster(
+    fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_app()
+    # Calls: 1 apps create, 2 mpg list, 3 mpg create, 4 mpg attach (fails for good).
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", "4:permanent")
+    prov = p.PostgresProvider(FAST)
+    with pytest.raises(FlyctlError) as err:
+        prov.create(mpg_props())
+    assert err.value.kind == "permanent"
+    monkeypatch.delenv("FLYCTL_FAKE_FAIL")
+    mark = fly_env.mark()
+    created = prov.create(mpg_props())
+    assert fly_env.since(mark) == [
+        ["mpg", "list", "--org", "personal", "--json"],
+        ["mpg", "attach", created.id, "--app", APP],
+    ]
+    clusters = prov._json(["mpg", "list", "--org", "personal", "--json"])
+    assert [c["name"] for c in clusters] == [f"{APP}-db"]
+
+
+def test_unmanaged_postgres_passes_every_flag_that_avoids_a_prompt(fly_env: FlyEnv) -> None:
+    make_app()
+    prov = p.PostgresProvider(FAST)
+    props = mpg_props(kind="unmanaged", vm_memory_mb=512, cluster_size=2)
+    mark = fly_env.mark()
+    created = prov.create(props)
+    assert created.id == f"{APP}-db"
+    assert fly_env.since(mark) == [
+        ["status", "--app", f"{APP}-db", "--json"],
+        ["postgres", "create", "--name", f"{APP}-db", "--org", "personal", "--region", "iad",
+         "--initial-cluster-size", "2", "--vm-size", "shared-cpu-1x", "--vm-memory", "512",
+         "--volume-size", "10"],
+        ["postgres", "attach", f"{APP}-db", "--app", APP, "--yes"],
+    ]  # fmt: skip
+    assert created.outs["connection_string"].startswith("postgres://demo_app:")
+    assert prov.diff(created.id, created.outs, props).changes is False
+    assert prov.read(created.id, created.outs).id == created.id
+    mark = fly_env.mark()
+    prov.delete(created.id, created.outs)
+    prov.delete(created.id, created.outs)
+    assert fly_env.since(mark)[1] == ["apps", "destroy", f"{APP}-db", "--yes"]
+
+
+# --------------------------------------------------------------------------- Redis
+def test_redis_lifecycle_captures_the_url_and_never_prompts(fly_env: FlyEnv) -> None:
+    prov = p.RedisProvider(FAST)
+    props = prov.check(
+        {}, {"name": "demo-redis", "org": "personal", "region": "iad", "eviction": True}
+    ).inputs
+    created = prov.create(props)
+    assert fly_env.calls() == [
+        ["redis", "create", "--name", "demo-redis", "--org", "personal", "--region", "iad",
+         "--no-replicas", "--enable-eviction", "--enable-prodpack=false"],
+    ]  # fmt: skip
+    assert created.id == "demo-redis"
+    assert created.outs["url"].startswith("redis://default:")
+    assert created.outs["host"] == "fly-demo-redis.upstash.io"
+    assert prov.diff(created.id, created.outs, props).changes is False
+    assert prov.diff(created.id, created.outs, {**props, "eviction": False}).replaces == [
+        "eviction"
+    ]
+    read = prov.read(created.id, created.outs)
+    assert read.outs == created.outs
+    mark = fly_env.mark()
+    prov.delete(created.id, created.outs)
+    prov.delete(created.id, created.outs)
+    assert fly_env.since(mark) == [["redis", "destroy", "demo-redis", "--yes"]] * 2
+
+
+# --------------------------------------------------------------------------- Storage
+def test_storage_lifecycle(fly_env: FlyEnv) -> None:
+    make_app()
+    prov = p.StorageProvider(FAST)
+    props = {"app": APP, "name": f"{APP}-storage"}
+    mark = fly_env.mark()
+    created = prov.create(props)
+    assert fly_env.since(mark) == [
+        ["storage", "create", "--app", APP, "--name", f"{APP}-storage", "--yes"]
+    ]
+    assert created.outs == props
+    assert set(fake_secret_digests(APP)) == {
+        "AWS_ACCESS_KEY_ID", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_SECRET_ACCESS_KEY",
+        "BUCKET_NAME",
+    }  # fmt: skip
+    assert prov.diff(created.id, created.outs, props).changes is False
+    assert prov.read(created.id, created.outs).outs == props
+    # A second create (a resumed run) adopts the app's bucket.
+    assert prov.create(props).outs == props
+    mark = fly_env.mark()
+    prov.delete(created.id, props)
+    prov.delete(created.id, props)
+    assert fly_env.since(mark) == [["storage", "destroy", f"{APP}-storage", "--yes"]] * 2
+
+
+# --------------------------------------------------------------------------- Deploy
+def test_deploy_lifecycle_builds_remotely_from_the_source_tree(
+    fly_env: FlyEnv, tmp_path: Path
+) -> None:
+    make_app()
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "Dockerfile").write_text("FROM scratch\n")
+    prov = p.DeployProvider(FAST)
+    props = {
+        "app": APP, "config": f'app = "{APP}"\nprimary_region = "iad"\n', "trigger": "t1",
+        "image": None, "build_path": str(src), "dockerfile": "Dockerfile",
+        "strategy": "rolling", "wait_timeout": "5m",
+    }  # fmt: skip
+    mark = fly_env.mark()
+    created = prov.create(props)
+    deploy, status = fly_env.since(mark)
+    config = deploy[2]
+    assert config.endswith("/fly.toml")
+    assert deploy == [
+        "deploy", "--config", config, "--app", APP, "--yes", "--strategy", "rolling",
+        "--wait-timeout", "5m", "--ha=false", "--remote-only",
+        "--dockerfile", str(src / "Dockerfile"),
+    ]  # fmt: skip
+    assert status == ["status", "--app", APP, "--json"]
+    assert created.outs["release_version"] == 1
+    assert created.outs["image_ref"].startswith("registry.fly.io/demo-app@sha256:")
+
+    assert prov.diff(created.id, created.outs, props).changes is False
+    # The full config alone does not redeploy (it carries the count, which Scale owns).
+    assert prov.diff(created.id, created.outs, {**props, "config": "changed"}).changes is False
+    news = {**props, "trigger": "t2"}
+    assert prov.diff(created.id, created.outs, news).changes is True
+    updated = prov.update(created.id, created.outs, news)
+    assert updated.outs["release_version"] == 2
+    assert prov.read(created.id, updated.outs).outs["release_version"] == 2
+    mark = fly_env.mark()
+    prov.delete(created.id, updated.outs)
+    prov.delete(created.id, updated.outs)
+    assert fly_env.since(mark) == []
+
+
+# --------------------------------------------------------------------------- Scale
+def test_scale_lifecycle_changes_count_without_deploying(fly_env: FlyEnv, tmp_path: Path) -> None:
+    make_app()
+    deploy_once(tmp_path)
+    prov = p.ScaleProvider(FAST)
+    props = {"app": APP, "count": 2, "region": "iad"}
+    mark = fly_env.mark()
+    created = prov.create(props)
+    assert fly_env.since(mark) == [
+        ["scale", "count", "2", "--app", APP, "--region", "iad", "--yes"]
+    ]
+    assert prov.diff(created.id, created.outs, props).changes is False
+    news = {**props, "count": 3}
+    assert prov.diff(created.id, created.outs, news).changes is True
+    mark = fly_env.mark()
+    updated = prov.update(created.id, created.outs, news)
+    assert fly_env.since(mark) == [
+        ["scale", "count", "3", "--app", APP, "--region", "iad", "--yes"]
+    ]
+    assert prov.read(created.id, updated.outs).outs["count"] == 3
+    mark = fly_env.mark()
+    prov.delete(created.id, updated.outs)
+    prov.delete(created.id, updated.outs)
+    assert fly_env.since(mark) == []
+
+
+# --------------------------------------------------------------------------- IPs and certs
+def test_ip_lifecycle_v6_and_shared_v4(fly_env: FlyEnv) -> None:
+    make_app()
+    prov = p.IpProvider(FAST)
+    mark = fly_env.mark()
+    v6 = prov.create({"app": APP, "kind": "v6"})
+    v4 = prov.create({"app": APP, "kind": "shared_v4"})
+    assert fly_env.since(mark) == [
+        ["ips", "list", "--app", APP, "--json"],
+        ["ips", "allocate-v6", "--app", APP],
+        ["ips", "list", "--app", APP, "--json"],
+        ["ips", "list", "--app", APP, "--json"],
+        ["ips", "allocate-v4", "--shared", "--app", APP],
+        ["ips", "list", "--app", APP, "--json"],
+    ]
+    assert ":" in v6.id and v4.id.count(".") == 3
+    props = {"app": APP, "kind": "v6"}
+    assert prov.diff(v6.id, v6.outs, props).changes is False
+    assert prov.diff(v6.id, v6.outs, {**props, "kind": "v4"}).replaces == ["kind"]
+    assert prov.read(v6.id, v6.outs).outs == v6.outs
+    mark = fly_env.mark()
+    prov.delete(v6.id, v6.outs)
+    prov.delete(v6.id, v6.outs)
+    assert fly_env.since(mark) == [["ips", "release", v6.id, "--app", APP]] * 2
+    assert prov.read(v6.id, v6.outs).id == ""
+
+
+def test_dedicated_v4_is_confirmed_with_yes(fly_env: FlyEnv) -> None:
+    make_app()
+    created = p.IpProvider(FAST).create({"app": APP, "kind": "v4"})
+    assert ["ips", "allocate-v4", "--yes", "--app", APP] in fly_env.calls()
+    assert created.outs["kind"] == "v4"
+
+
+def test_cert_lifecycle_reports_the_dns_records(fly_env: FlyEnv) -> None:
+    make_app()
+    ip = p.IpProvider(FAST).create({"app": APP, "kind": "shared_v4"})
+    prov = p.CertProvider(FAST)
+    props = {"app": APP, "hostname": "app.example.com"}
+    mark = fly_env.mark()
+    created = prov.create(props)
+    assert fly_env.since(mark) == [["certs", "add", "app.example.com", "--app", APP, "--json"]]
+    assert created.outs["dns_records"] == [
+        {"type": "A", "name": "app.example.com", "value": ip.id},
+        {
+            "type": "CNAME",
+            "name": "_acme-challenge.app.example.com",
+            "value": "app.example.com.demo-a.flydns.net",
+        },
+    ]
+    assert prov.diff(created.id, created.outs, props).changes is False
+    assert prov.read(created.id, created.outs).outs["status"] == "Ready"
+    mark = fly_env.mark()
+    prov.delete(created.id, created.outs)
+    prov.delete(created.id, created.outs)
+    assert (
+        fly_env.since(mark) == [["certs", "remove", "app.example.com", "--app", APP, "--yes"]] * 2
+    )
+
+
+# --------------------------------------------------------------------------- faults
+def test_transient_failure_is_retried_and_succeeds(
+    fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", "1:transient")
+    assert make_app()["name"] == APP
+    assert fly_env.calls() == [["apps", "create", APP, "--org", "personal", "--json"]] * 2
+
+
+def test_permanent_failure_raises_flyctls_own_message(
+    fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_app()
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", "2:permanent")
+    with pytest.raises(FlyctlError) as err:
+        p.SecretsProvider(FAST).create({"app": APP, "values": {"K": "secret-v"}, "stage": True})
+    assert str(err.value).endswith(
+        "failed (permanent, exit 1): failed to update app secrets: request returned non-2xx "
+        "status, 422"
+    )
+    assert len(fly_env.calls()) == 2
+
+
+def test_hang_hits_the_timeout(fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", "1:hang")
+    monkeypatch.setenv("FLYCTL_FAKE_HANG_SECONDS", "30")
+    from dataclasses import replace
+
+    with pytest.raises(FlyctlError) as err:
+        p.AppProvider(replace(FAST, timeout_s=1)).create({"name": APP, "org": "personal"})
+    assert err.value.kind == "timeout"
+
+
+def test_malformed_json_is_reported_and_the_next_create_resumes(
+    fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", "1:malformed")
+    with pytest.raises(FlyctlError) as err:
+        make_app()
+    assert err.value.kind == "malformed"
+    assert err.value.message.startswith("expected JSON on stdout")
+    monkeypatch.delenv("FLYCTL_FAKE_FAIL")
+    assert make_app()["hostname"] == f"{APP}.fly.dev"

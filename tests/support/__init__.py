@@ -1,0 +1,1 @@
+"""Test support shared across test packages: the local Pulumi engine for whole programs."""
