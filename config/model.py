@@ -456,6 +456,13 @@ class InferaConfig(_Model):
                 raise At(("secrets", i), problem)
             if name in seen:
                 raise At(("secrets", i), f"secret {name} is listed twice")
+            if name in limits.PROGRAM_ENV:
+                # The program's value would silently win over (or clash with) the secret's.
+                raise At(
+                    ("secrets", i),
+                    f"{name} is set by this program; configure it through "
+                    f"{limits.PROGRAM_ENV[name]} instead",
+                )
             seen.add(name)
         return v
 
