@@ -15,6 +15,8 @@ import yaml
 
 EXIT_OK = 0
 EXIT_INVALID = 2
+# `plan --strict` only: the plan ran, and a mandatory policy is violated.
+EXIT_POLICY = 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("plan", help="what `pulumi up` would create, offline")
     common(plan)
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    plan.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"exit {EXIT_POLICY} when a mandatory policy (prod stacks) is violated",
+    )
     return parser
 
 
@@ -83,18 +90,23 @@ def cmd_config(args: argparse.Namespace) -> int:
 def cmd_plan(args: argparse.Namespace) -> int:
     from config.loader import load_config, warning_problems
     from phxstack.plan import make_plan
+    from phxstack.policy_run import has_mandatory, plan_violations
     from phxstack.render import render_text
 
     stack = args.stack or "dev"
     plan = make_plan(args.config, stack, args.project_dir.resolve())
     data = plan.to_json()
-    warnings = [str(w) for w in warning_problems(args.config, stack, load_config(args.config, stack))]
+    infera = load_config(args.config, stack)
+    warnings = [str(w) for w in warning_problems(args.config, stack, infera)]
+    # The same checks as `pulumi preview --policy-pack policy`, over what the program registered.
+    data["violations"] = plan_violations(data["resources"], infera, stack)
     if args.json:
         data["warnings"] = warnings
         print(json.dumps(data, indent=2, sort_keys=False))
     else:
         sys.stdout.write(render_text(data, warnings))
-    return EXIT_OK
+    # Exit 0 by default so a reviewer always gets the whole plan; CI opts in to failing.
+    return EXIT_POLICY if args.strict and has_mandatory(data["violations"]) else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,158 @@
+"""The CrossGuard side of the policy pack: `policy.checks` wrapped as pulumi_policy policies.
+
+Owns converting what the engine passes (`StackValidationArgs.resources`: engine property names,
+which are the same camelCase wire names `phxstack plan --json` prints) to the checks' resource
+dicts, and deciding enforcement. Every rule is a stack validation, because several need the
+whole stack (the cache beside the service, the job the service waits for).
+
+Enforcement is decided per run from the stack being previewed: `mandatory` when it is `prod` or
+`production`, `advisory` elsewhere. The engine starts the pack with PULUMI_STACK set (pulumi_policy
+reads it for `pulumi.get_stack()`); if it is missing, the pack fails safe to `mandatory`. The
+standard per-policy `enforcementLevel` in `--policy-pack-config` still overrides both.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+)
+
+try:
+    from policy import checks
+except ImportError:  # run by the Pulumi CLI from inside policy/, where the project is not installed
+    import checks  # type: ignore[no-redef]
+
+PACK_NAME = "phoenix-stack"
+_UNKNOWNS = frozenset(
+    {
+        UNKNOWN_ARCHIVE_VALUE,
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_ASSET_VALUE,
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_OBJECT_VALUE,
+        UNKNOWN_STRING_VALUE,
+    }
+)
+# Per-policy config (`pulumi preview --policy-pack-config FILE`), with the pack's defaults.
+CONFIG: dict[str, dict[str, dict[str, Any]]] = {
+    "health-check-configured": {
+        "path": {"type": "string", "default": "/health", "description": "health_check.path"}
+    },
+    "database-pool-size": {
+        "minimum": {"type": "integer", "default": checks.SEED_POOL_SIZE, "minimum": 1}
+    },
+    "liveview-request-timeout": {"liveView": {"type": "boolean", "default": True}},
+}
+
+
+def plain(value: Any) -> Any:
+    """Engine properties as plain data: proxies unwrapped, unknowns as `[unknown]`."""
+    if isinstance(value, Mapping):
+        target = value.get("__target", value)
+        return {str(k): plain(v) for k, v in dict(target).items()}
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        try:
+            target = value["__target"]  # type: ignore[call-overload]
+        except (TypeError, IndexError, KeyError):
+            target = value
+        return [plain(v) for v in target]
+    if isinstance(value, str) and value in _UNKNOWNS:
+        return checks.UNKNOWN
+    return value
+
+
+def to_resources(args: StackValidationArgs) -> list[dict[str, Any]]:
+    """The stack's resources in the `plan --json` shape the checks read."""
+    return [
+        {
+            "urn": r.urn,
+            "type": r.resource_type,
+            "name": r.name,
+            "parent": r.parent.urn if r.parent is not None else None,
+            "custom": True,
+            "protect": bool(r.opts.protect),
+            "inputs": plain(r.props),
+            "dependencies": [d.urn for d in r.dependencies],
+        }
+        for r in args.resources
+    ]
+
+
+def stack_enforcement(stack: str | None) -> EnforcementLevel:
+    if stack is None:
+        return EnforcementLevel.MANDATORY
+    return (
+        EnforcementLevel.MANDATORY
+        if stack in checks.PRODUCTION_STACKS
+        else EnforcementLevel.ADVISORY
+    )
+
+
+def context(stack: str, config: Mapping[str, Any]) -> checks.Context:
+    return checks.Context(
+        stack=stack,
+        health_check_path=str(config.get("path", "/health")),
+        min_pool_size=int(config.get("minimum", checks.SEED_POOL_SIZE)),
+        liveview=bool(config.get("liveView", True)),
+    )
+
+
+def _stack_of(resources: Sequence[Mapping[str, Any]]) -> str | None:
+    # urn:pulumi:<stack>::<project>::<type>::<name>
+    for r in resources:
+        parts = str(r["urn"]).split(":", 3)
+        if len(parts) == 4 and parts[0] == "urn" and "::" in parts[3]:
+            return parts[3].split("::", 1)[0]
+    return os.environ.get("PULUMI_STACK")
+
+
+class PhoenixPolicy(StackValidationPolicy):
+    """One `policy.checks` rule, enforced by the stack it runs against."""
+
+    def __init__(self, rule: checks.Policy) -> None:
+        self.rule = rule
+        schema = CONFIG.get(rule.name)
+        super().__init__(
+            rule.name,
+            rule.description,
+            self._validate,
+            config_schema=PolicyConfigSchema(schema) if schema else None,
+        )
+
+    @property
+    def enforcement_level(self) -> EnforcementLevel:
+        return stack_enforcement(os.environ.get("PULUMI_STACK"))
+
+    @enforcement_level.setter
+    def enforcement_level(self, _value: EnforcementLevel | None) -> None:
+        """Ignored: the level follows the stack (see the module docstring)."""
+
+    def _validate(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        resources = to_resources(args)
+        stack = _stack_of(resources) or "prod"
+        for finding in self.rule.check(resources, context(stack, args.get_config() or {})):
+            urn = finding.resource["urn"] if finding.resource is not None else None
+            report_violation(finding.message, urn)
+
+
+def policies() -> list[Policy]:
+    return [PhoenixPolicy(rule) for rule in checks.POLICIES]
