@@ -423,7 +423,8 @@ class InferaConfig(_Model):
 
     @field_validator("env_vars")
     @classmethod
-    def _env_vars(cls, v: dict[str, str]) -> dict[str, str]:
+    def _env_vars(cls, v: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        provider = info.data.get("provider")
         for name, value in v.items():
             if not ENV_NAME_RE.match(name):
                 raise At(
@@ -437,7 +438,11 @@ class InferaConfig(_Model):
                     f"{name} is set by this program; configure it through "
                     f"{limits.PROGRAM_ENV[name]} instead",
                 )
-            reason = looks_like_secret_value(name, value)
+            # A reserved name (FLY_API_TOKEN) is reported as reserved by the cross-field check;
+            # "move it to secrets" would only lead to that same refusal.
+            reason = (
+                None if _reserved_reason(provider, name) else looks_like_secret_value(name, value)
+            )
             if reason:
                 raise At(
                     ("env_vars", name),
@@ -586,20 +591,14 @@ class InferaConfig(_Model):
             raise At("database.private_ip", "private_ip applies to Cloud SQL only")
 
     def _check_env_against_platform(self) -> None:
-        prefixes = limits.RESERVED_ENV_PREFIXES[self.provider]
         names: list[tuple[tuple[str | int, ...], str]] = [
             (("env_vars", n), n) for n in self.env_vars
         ]
         names += [(("secrets", i), n) for i, n in enumerate(self.secrets)]
         for path, name in names:
-            if self.provider == "gcp" and name in limits.CLOUD_RUN_RESERVED_ENV:
-                raise At(path, f"{name} is reserved by Cloud Run and set by the platform")
-            for prefix in prefixes:
-                if name.startswith(prefix):
-                    raise At(
-                        path,
-                        f"{name} is reserved: {self.provider} sets names starting with {prefix}",
-                    )
+            reason = _reserved_reason(self.provider, name)
+            if reason:
+                raise At(path, reason)
 
     # ---- derived values -----------------------------------------------------------------
 
@@ -671,6 +670,16 @@ class InferaConfig(_Model):
                 )
             )
         return out
+
+
+def _reserved_reason(provider: str | None, name: str) -> str | None:
+    """Why the platform keeps `name` for itself, or None."""
+    if provider == "gcp" and name in limits.CLOUD_RUN_RESERVED_ENV:
+        return f"{name} is reserved by Cloud Run and set by the platform"
+    for prefix in limits.RESERVED_ENV_PREFIXES.get(str(provider), ()):
+        if name.startswith(prefix):
+            return f"{name} is reserved: {provider} sets names starting with {prefix}"
+    return None
 
 
 def _section_choices(section: str) -> tuple[str, ...]:

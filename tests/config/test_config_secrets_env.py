@@ -1,0 +1,315 @@
+"""Secrets are names, env vars are plain: names, reserved names, values that look like secrets,
+PHX_HOST against domain, the three kinds of secret, and the warnings that do not block."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfg_helpers import FLY, GCP, load, only_problem
+
+from config import limits
+from config.loader import warning_problems
+from config.secrets import looks_like_secret_value, secret_name_problem
+
+# ---- env var names -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["A", "_PRIVATE", "lower_case", "LOG_LEVEL", "X1", "MIX_ENV"])
+def test_env_var_names_that_a_shell_accepts(name: str) -> None:
+    assert load({**FLY, "env_vars": {name: "x"}}).env_vars == {name: "x"}
+
+
+@pytest.mark.parametrize("name", ["1BAD", "MY-VAR", "MY VAR", "A.B", "ÉTÉ", "A=B"])
+def test_env_var_names_that_a_shell_refuses(name: str) -> None:
+    problem = only_problem({**FLY, "env_vars": {name: "x"}})
+    assert (problem.key, problem.message) == (
+        f"env_vars.{name}",
+        f"{name!r} is not a valid environment variable name: use letters, digits and "
+        "underscores, not starting with a digit",
+    )
+
+
+# ---- reserved names ----------------------------------------------------------------------------
+
+RESERVED: list[tuple[dict[str, Any], str, str]] = [
+    (FLY, "FLY_APP_NAME", "FLY_APP_NAME is reserved: fly sets names starting with FLY_"),
+    (FLY, "FLY_API_TOKEN", "FLY_API_TOKEN is reserved: fly sets names starting with FLY_"),
+    (GCP, "X_GOOGLE_THING", "X_GOOGLE_THING is reserved: gcp sets names starting with X_GOOGLE_"),
+    (
+        GCP,
+        "GOOGLE_CLOUD_RUN_X",
+        "GOOGLE_CLOUD_RUN_X is reserved: gcp sets names starting with GOOGLE_CLOUD_RUN_",
+    ),
+    *[
+        (GCP, name, f"{name} is reserved by Cloud Run and set by the platform")
+        for name in sorted(limits.CLOUD_RUN_RESERVED_ENV - set(limits.PROGRAM_ENV))
+    ],
+]
+
+
+@pytest.mark.parametrize(("base", "name", "message"), RESERVED, ids=[n for _, n, _ in RESERVED])
+@pytest.mark.parametrize("where", ["env_vars", "secrets"])
+def test_names_the_platform_reserves_are_refused(
+    base: dict[str, Any], name: str, message: str, where: str
+) -> None:
+    data = {**base, where: {name: "x"} if where == "env_vars" else [name]}
+    problem = only_problem(data)
+    assert problem.key == (f"env_vars.{name}" if where == "env_vars" else "secrets[0]")
+    assert problem.message == message
+
+
+@pytest.mark.parametrize("name", ["K_SERVICE", "X_GOOGLE_THING"])
+def test_cloud_run_reservations_do_not_apply_on_fly(name: str) -> None:
+    load({**FLY, "env_vars": {name: "x"}})
+
+
+@pytest.mark.parametrize(("name", "key"), sorted(limits.PROGRAM_ENV.items()))
+@pytest.mark.parametrize("where", ["env_vars", "secrets"])
+def test_names_this_program_sets_are_refused_with_the_key_to_use(
+    name: str, key: str, where: str
+) -> None:
+    data = {**FLY, where: {name: "1"} if where == "env_vars" else [name]}
+    problem = only_problem(data)
+    assert problem.message == f"{name} is set by this program; configure it through {key} instead"
+
+
+# ---- secret names, never values ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("entry", "fragment"),
+    [
+        (
+            "DATABASE_URL=postgres://u:p@h/db",
+            "secrets takes names only, not NAME=VALUE; list DATABASE_URL and set its value "
+            "with `pulumi config set --secret DATABASE_URL`",
+        ),
+        ("=abc", "list the name and set its value with `pulumi config set --secret NAME`"),
+        ("postgres://app:hunter2@db.example.com/app", "this looks like a secret value, not a name"),
+        ("sk_live_51HxAbCdEfGhIjKlMnOp", "this looks like a secret value, not a name"),
+        ("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "this looks like a secret value"),
+        ("AKIAIOSFODNN7EXAMPLE", None),  # upper-case letters and digits: a valid *name*
+        ("9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a", "this looks like a secret value"),
+        ("kX9#mP2$vL5@nQ8&wR3!tY6^zB1*cF4%hJ7", "this looks like a secret value"),
+        ("lower_case", "'lower_case' is not a secret name: use upper-case letters"),
+        ("MY-SECRET", "'MY-SECRET' is not a secret name"),
+        ("1PASSWORD", "'1PASSWORD' is not a secret name"),
+    ],
+)
+def test_secret_entries_must_be_names(entry: str, fragment: str | None) -> None:
+    if fragment is None:
+        assert load({**FLY, "secrets": [entry]}).secrets == [entry]
+        return
+    problem = only_problem({**FLY, "secrets": [entry]})
+    assert problem.key == "secrets[0]"
+    assert fragment in problem.message
+    # The message never echoes a value back: it could be a real secret.
+    if "=" in entry or "looks like a secret value" in fragment:
+        assert entry.split("=", 1)[-1] not in problem.message
+
+
+def test_a_secret_listed_twice_is_refused_at_the_second() -> None:
+    problem = only_problem({**FLY, "secrets": ["STRIPE_KEY", "OTHER", "STRIPE_KEY"]})
+    assert (problem.key, problem.message) == ("secrets[2]", "secret STRIPE_KEY is listed twice")
+
+
+def test_a_name_cannot_be_both_env_var_and_secret() -> None:
+    problem = only_problem({**FLY, "env_vars": {"SMTP_HOST": "x"}, "secrets": ["SMTP_HOST"]})
+    assert (problem.key, problem.message) == (
+        "env_vars.SMTP_HOST",
+        "SMTP_HOST is both an env var and a secret; keep it only under secrets",
+    )
+
+
+def test_secret_name_problem_refuses_non_text() -> None:
+    assert secret_name_problem(42) == "secrets must be names, got 42"  # type: ignore[arg-type]
+
+
+# ---- env values that look like secrets ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("DB", "postgres://user:hunter2@db.example.com/app", "its value is a URL with a password"),
+        ("REDIS", "rediss://:pw@cache.internal:6379", "its value is a URL with a password in it"),
+        ("PAY", "sk_live_abcdefghijklmnop", "its value is a Stripe key"),
+        ("PAY", "rk_test_abcdefghijklmnop", "its value is a Stripe key"),
+        ("GH", "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "its value is a GitHub token"),
+        ("AWS_ID", "AKIAIOSFODNN7EXAMPLE", "its value is an AWS access key id"),
+        ("SLACK", "xoxb-1234567890-abcdefghij", "its value is a Slack token"),
+        ("KEY", "-----BEGIN RSA PRIVATE KEY-----\nMIIE", "its value is a private key"),
+        ("DEPLOY", "FlyV1 fm2_lJPECAAAAAAAA", "its value is a Fly token"),
+        ("X", "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5", "its value is a long random token"),
+        ("API_TOKEN", "abc", "its name says it holds a secret"),
+        ("DB_PASSWORD", "changeme", "its name says it holds a secret"),
+    ],
+)
+def test_secret_looking_env_values_are_refused(name: str, value: str, reason: str) -> None:
+    problem = only_problem({**FLY, "env_vars": {name: value}})
+    assert problem.key == f"env_vars.{name}"
+    assert problem.message.startswith(f"{name} looks like a secret ({reason}")
+    assert problem.message.endswith(
+        f"list {name} under `secrets:` and set its value with `pulumi config set --secret {name}`"
+    )
+    assert value not in problem.message
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PHX_HOST", "my-phoenix-app.fly.dev"),
+        ("LOG_LEVEL", "info"),
+        ("CALLBACK_URL", "https://app.example.com/auth/callback"),
+        ("DATABASE_SSL", "true"),
+        ("SECRET_ROTATION_ENABLED", "false"),  # booleans say nothing secret
+        ("RELEASE_NAME", "my_app"),
+        ("CDN_HOST", "assets.eu-west-1.cdn.example.com"),
+    ],
+)
+def test_plain_env_values_pass(name: str, value: str) -> None:
+    assert looks_like_secret_value(name, value) is None
+    assert load({**FLY, "env_vars": {name: value}}).env_vars[name] == value
+
+
+# ---- PHX_HOST and domain -----------------------------------------------------------------------
+
+
+def test_domain_sets_phx_host() -> None:
+    assert load({**FLY, "domain": "app.example.com"}).phx_host == "app.example.com"
+
+
+def test_phx_host_alone_is_the_host() -> None:
+    config = load({**FLY, "env_vars": {"PHX_HOST": "x.fly.dev"}})
+    assert config.phx_host == "x.fly.dev"
+
+
+def test_no_domain_and_no_phx_host_means_the_platform_url() -> None:
+    assert load(FLY).phx_host is None
+
+
+def test_phx_host_equal_to_domain_is_allowed() -> None:
+    config = load({**FLY, "domain": "a.example.com", "env_vars": {"PHX_HOST": "a.example.com"}})
+    assert config.phx_host == "a.example.com"
+
+
+def test_phx_host_that_disagrees_with_domain_is_refused() -> None:
+    problem = only_problem(
+        {**FLY, "domain": "a.example.com", "env_vars": {"PHX_HOST": "b.example.com"}}
+    )
+    assert (problem.key, problem.message) == (
+        "env_vars.PHX_HOST",
+        "PHX_HOST (b.example.com) disagrees with domain (a.example.com); drop PHX_HOST: "
+        "domain sets it",
+    )
+
+
+# ---- kinds of secret ---------------------------------------------------------------------------
+
+TIGRIS = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_REGION",
+    "BUCKET_NAME",
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "derived"),
+    [
+        (FLY, ()),
+        ({**FLY, "database": {}}, ("DATABASE_URL",)),
+        ({**FLY, "cache": {}}, ("REDIS_URL",)),
+        ({**FLY, "storage": {}}, TIGRIS),
+        (
+            {**FLY, "database": {}, "cache": {}, "storage": {}},
+            ("DATABASE_URL", "REDIS_URL", *TIGRIS),
+        ),
+        ({**GCP, "database": {}}, ("DATABASE_URL",)),
+        ({**GCP, "cache": {}}, ("REDIS_URL", "REDIS_CA_CERT")),
+        # GCS is reached with the service's own identity: no credentials to derive.
+        ({**GCP, "storage": {}}, ()),
+    ],
+    ids=[
+        "fly-none",
+        "fly-db",
+        "fly-cache",
+        "fly-tigris",
+        "fly-all",
+        "gcp-db",
+        "gcp-cache",
+        "gcp-gcs",
+    ],
+)
+def test_derived_secrets_follow_the_enabled_resources(
+    data: dict[str, Any], derived: tuple[str, ...]
+) -> None:
+    config = load(data)
+    assert config.derived_secrets() == derived
+    kinds = config.secret_kinds()
+    assert {n for n, k in kinds.items() if k == "derived"} == set(derived)
+    assert {n for n, k in kinds.items() if k == "generated"} == {
+        "SECRET_KEY_BASE",
+        "RELEASE_COOKIE",
+    }
+    assert config.supplied_secrets() == []
+
+
+def test_listed_secrets_keep_their_kind_and_the_rest_are_supplied() -> None:
+    config = load(
+        {
+            **FLY,
+            "database": {},
+            "secrets": ["DATABASE_URL", "SECRET_KEY_BASE", "REDIS_URL", "STRIPE_API_KEY"],
+        }
+    )
+    kinds = config.secret_kinds()
+    assert kinds["DATABASE_URL"] == "derived"
+    assert kinds["SECRET_KEY_BASE"] == "generated"
+    # No cache: nothing derives REDIS_URL, so the person must supply it.
+    assert kinds["REDIS_URL"] == "supplied"
+    assert kinds["STRIPE_API_KEY"] == "supplied"
+    assert config.supplied_secrets() == ["REDIS_URL", "STRIPE_API_KEY"]
+
+
+# ---- warnings ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "stack", "expected"),
+    [
+        ({**GCP, "deployment": {"machines": {"count": 2}}}, None, ["cache"]),
+        ({**GCP, "deployment": {"machines": {"count": 1}}}, None, ["cache"]),  # autoscales to 4
+        ({**GCP, "deployment": {"machines": {"count": 1, "max_count": 1}}}, None, []),
+        ({**GCP, "cache": {}}, None, []),
+        ({**FLY, "deployment": {"machines": {"count": 3}}}, None, []),
+        ({**FLY, "database": {"provider": "fly-postgres"}}, None, ["database.provider"]),
+        ({**FLY, "database": {"provider": "fly-mpg"}}, None, []),
+        ({**FLY, "deployment": {"machines": {"count": 1}}}, "prod", ["deployment.machines.count"]),
+        ({**FLY, "deployment": {"machines": {"count": 1}}}, "dev", []),
+    ],
+)
+def test_warnings_name_their_key(
+    data: dict[str, Any], stack: str | None, expected: list[str]
+) -> None:
+    assert [key for key, _ in load(data, stack).warnings()] == expected
+
+
+def test_warning_messages_say_what_to_do() -> None:
+    gcp = dict(load({**GCP}).warnings())
+    assert "add `cache: {type: redis}`" in gcp["cache"]
+    fly = dict(load({**FLY, "database": {"provider": "fly-postgres"}}).warnings())
+    assert fly["database.provider"] == (
+        "Fly no longer supports unmanaged Fly Postgres; prefer 'fly-mpg' (Managed Postgres)"
+    )
+
+
+def test_warnings_are_placed_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "infera.yaml"
+    path.write_text("project_name: app\nprovider: fly\ndatabase:\n  provider: fly-postgres\n")
+    config = load({**FLY, "database": {"provider": "fly-postgres"}})
+    [warning] = warning_problems(path, None, config)
+    assert str(warning).startswith(f"{path}:4:3: database.provider: warning: Fly no longer")
