@@ -46,7 +46,6 @@ STATEFUL_TYPES = frozenset(
         f"{FLY_PREFIX}Postgres",
         f"{FLY_PREFIX}Redis",
         f"{FLY_PREFIX}Storage",
-        f"{FLY_PREFIX}Volume",
     }
 )
 # Cloud SQL modes that refuse unencrypted connections (sslMode, pulumi-gcp 10).
@@ -209,17 +208,6 @@ def _seconds(value: Any) -> float | None:
     if isinstance(value, str) and value.endswith("s"):
         return _number(value[:-1])
     return _number(value)
-
-
-def _mentions(value: Any, name: str) -> bool:
-    """Whether `name` appears as a key, a list item or a `name` field anywhere in `value`."""
-    if value == name:
-        return True
-    if isinstance(value, Mapping):
-        return any(k == name or _mentions(v, name) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_mentions(v, name) for v in value)
-    return False
 
 
 def _descendants(resources: Sequence[Resource], urns: set[str]) -> set[str]:
@@ -464,9 +452,6 @@ def bucket_not_public(resources: Sequence[Resource], ctx: Context) -> list[Findi
             inputs.get("predefinedAcl", "")
         ).startswith("public"):
             out.append(Finding(r, "grants access to allUsers/allAuthenticatedUsers"))
-    for r in _fly(resources, "Storage"):
-        if r["inputs"].get("public") is True:
-            out.append(Finding(r, "Tigris bucket is public"))
     return out
 
 
@@ -560,13 +545,13 @@ def secret_key_base(resources: Sequence[Resource], ctx: Context) -> list[Finding
     ]
     apps = _fly(resources, "App")
     if apps:
-        carried = [
-            r for r in _fly(resources, "Secrets") if _mentions(r["inputs"], "SECRET_KEY_BASE")
-        ]
-        in_env = any(
-            "SECRET_KEY_BASE" in (doc.get("env") or {}) for _, doc in _fly_tomls(resources)
-        )
-        if not carried and not in_env:
+        stores = [r["inputs"].get("values") for r in _fly(resources, "Secrets")]
+        # Under `plan` the whole map is one secret, so its names cannot be read; the engine
+        # hands the pack the plain map, where they can.
+        opaque = any(v in (SECRET, UNKNOWN) for v in stores)
+        carried = any(isinstance(v, Mapping) and "SECRET_KEY_BASE" in v for v in stores)
+        in_env = any("SECRET_KEY_BASE" in (d.get("env") or {}) for _, d in _fly_tomls(resources))
+        if not (opaque or carried or in_env):
             out += [Finding(a, "SECRET_KEY_BASE is not among the app's secrets") for a in apps]
     return out
 

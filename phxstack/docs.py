@@ -1,0 +1,133 @@
+"""README blocks generated from code: the stack outputs table and the `plan --json` reference.
+
+Owns the text between `<!-- outputs:start -->`/`<!-- outputs:end -->` and
+`<!-- plan-json:start -->`/`<!-- plan-json:end -->` in README.md, so the documentation is
+derived from `components.outputs.OUTPUTS` and `phxstack/plan.schema.json` and a test can
+insist they agree. `python -m phxstack.docs` rewrites the blocks in place; `--check` exits 1
+when README.md is stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from components.outputs import OUTPUTS, OUTPUTS_VERSION
+from phxstack.plan import PLAN_FORMAT_VERSION
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+PLAN_SCHEMA = Path(__file__).with_name("plan.schema.json")
+_PROVIDER_NAMES = {"fly": "Fly.io", "gcp": "GCP"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def outputs_block() -> str:
+    lines = [
+        f"`outputs_version`: **{OUTPUTS_VERSION}**. It is bumped when a key is removed or changes "
+        "meaning; adding a key does not bump it. Every key means the same on both providers, a "
+        "provider that has no such thing leaves the key out, and no output is ever secret: read "
+        "them from another stack with `pulumi.StackReference` (see `examples/consumer/`).",
+        "",
+        "| output | type | meaning | set by | secret |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, spec in OUTPUTS.items():
+        providers = ", ".join(_PROVIDER_NAMES[p] for p in spec.providers)
+        lines.append(
+            f"| `{name}` | `{_cell(spec.type)}` | {_cell(spec.description)} | {providers} | never |"
+        )
+    return "\n".join(lines)
+
+
+def _schema() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(PLAN_SCHEMA.read_text(encoding="utf-8"))
+    return data
+
+
+def plan_json_block() -> str:
+    schema = _schema()
+    props = schema["properties"]
+    resource = props["resources"]["items"]["properties"]
+    violation = props["violations"]["items"]["properties"]
+
+    def rows(fields: dict[str, Any]) -> list[str]:
+        out = []
+        for key, spec in fields.items():
+            about = spec.get("description", "")
+            if "enum" in spec:
+                about = (
+                    (about + " " if about else "")
+                    + "One of "
+                    + ", ".join(f"`{v}`" for v in spec["enum"])
+                    + "."
+                )
+            out.append(f"| `{key}` | {_cell(about)} |")
+        return out
+
+    lines = [
+        "### `plan --json`",
+        "",
+        "`phxstack plan --json` prints one JSON object, described by the JSON Schema "
+        "[`phxstack/plan.schema.json`](phxstack/plan.schema.json). It is an interface: within a "
+        f"`format_version` (now **{PLAN_FORMAT_VERSION}**) fields may be added but none is "
+        "removed, renamed or changes meaning. Secret values never appear: each is the string "
+        '`"[secret]"`, and a value known only after apply is `"[unknown]"`.',
+        "",
+        "| field | meaning |",
+        "| --- | --- |",
+        *rows({k: v for k, v in props.items() if k not in ("resources", "violations")}),
+        "| `resources` | " + _cell(props["resources"]["description"]) + " Each one: |",
+        *[r.replace("| `", "| `resources[].", 1) for r in rows(resource)],
+        "| `violations` | " + _cell(props["violations"]["description"]) + " Each one: |",
+        *[r.replace("| `", "| `violations[].", 1) for r in rows(violation)],
+        "",
+        "`plan` exits 0 whenever the program ran, so a reviewer always sees the whole plan; "
+        "`plan --strict` exits 3 when a mandatory violation (a `prod` or `production` stack) is "
+        "found, and exit 2 still means invalid config.",
+    ]
+    return "\n".join(lines)
+
+
+BLOCKS = {"outputs": outputs_block, "plan-json": plan_json_block}
+
+
+def replace_block(text: str, marker: str, body: str) -> str:
+    pattern = re.compile(
+        rf"(<!-- {re.escape(marker)}:start -->\n).*?(<!-- {re.escape(marker)}:end -->)", re.S
+    )
+    if not pattern.search(text):
+        raise ValueError(f"README has no <!-- {marker}:start --> … <!-- {marker}:end --> block")
+    return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text, count=1)
+
+
+def render_readme(text: str) -> str:
+    for marker, make in BLOCKS.items():
+        text = replace_block(text, marker, make())
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m phxstack.docs", description=__doc__)
+    parser.add_argument("--check", action="store_true", help="exit 1 if README.md is stale")
+    args = parser.parse_args(argv)
+    current = README.read_text(encoding="utf-8")
+    wanted = render_readme(current)
+    if args.check:
+        if wanted != current:
+            print("README.md is stale: run `python -m phxstack.docs`", file=sys.stderr)
+            return 1
+        return 0
+    README.write_text(wanted, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
