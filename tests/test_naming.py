@@ -1,0 +1,68 @@
+"""Physical names fit each Google service's rules."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from components import naming
+
+PROJECT_NAMES = st.from_regex(r"[a-z][a-z0-9-]{0,28}[a-z0-9]", fullmatch=True)
+STACKS = st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True)
+LABEL = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
+
+
+@pytest.mark.parametrize(
+    ("fn", "expected_dev", "expected_prod"),
+    [
+        (naming.cloud_run_service_name, "shop-dev", "shop"),
+        (naming.migrations_job_name, "shop-dev-migrate", "shop-migrate"),
+        (naming.service_account_id, "shop-dev-run", "shop-run"),
+        (naming.redis_instance_name, "shop-dev-redis", "shop-redis"),
+        (naming.repository_id, "shop-dev", "shop"),
+    ],
+)
+def test_gcp_names(fn, expected_dev: str, expected_prod: str) -> None:  # type: ignore[no-untyped-def]
+    assert fn("shop", "dev") == expected_dev
+    assert fn("shop", "prod") == expected_prod
+
+
+def test_secret_bucket_and_database_names() -> None:
+    assert naming.secret_id("shop", "dev", "SECRET_KEY_BASE") == "shop-dev-secret-key-base"
+    assert naming.bucket_name("shop", "prod", "acme-1") == "shop-uploads-acme-1"
+    assert naming.postgres_identifier("my-shop") == "my_shop"
+
+
+def test_short_service_account_ids_are_padded_to_six() -> None:
+    assert naming.service_account_id("ab", "prod") == "ab-run"
+    assert len(naming.service_account_id("ab", "prod")) >= 6
+
+
+def test_bucket_names_avoid_google() -> None:
+    assert "google" not in naming.bucket_name("googly-app", "dev", "google-proj")
+    assert not naming.bucket_name("goog", "prod", "p").startswith("goog")
+
+
+def test_execution_token_is_the_digest_prefix_or_a_hash_of_a_tag() -> None:
+    digest = "0123456789ab" + "f" * 52
+    assert naming.execution_token(f"r/app@sha256:{digest}") == "0123456789ab"
+    tagged = naming.execution_token("ghcr.io/acme/app:1.2")
+    assert re.fullmatch(r"[0-9a-f]{12}", tagged)
+    assert tagged != naming.execution_token("ghcr.io/acme/app:1.3")
+
+
+@given(PROJECT_NAMES, STACKS)
+def test_names_respect_limits(project: str, stack: str) -> None:
+    service = naming.cloud_run_service_name(project, stack)
+    job = naming.migrations_job_name(project, stack)
+    sa = naming.service_account_id(project, stack)
+    redis = naming.redis_instance_name(project, stack)
+    bucket = naming.bucket_name(project, stack, "some-project-123456")
+    for name, limit in ((service, 49), (redis, 40), (bucket, 63), (sa, 30)):
+        assert LABEL.match(name) and len(name) <= limit, name
+    assert len(sa) >= 6
+    assert LABEL.match(job) and len(job) + naming.EXECUTION_TOKEN_LEN < 63
+    assert naming.repository_id(project, stack) == service or len(service) == 49
