@@ -70,6 +70,8 @@ _SECRETISH_NAME = re.compile(
 _SECRET_VALUE = re.compile(
     r"^([a-z][a-z0-9+.-]*://[^/\s:@]*:[^@\s]+@"  # a URL with a password
     r"|AKIA[0-9A-Z]{16}$"
+    r"|(sk|rk)_(live|test)_[0-9A-Za-z]{10,}$"  # Stripe
+    r"|gh[pousr]_[0-9A-Za-z]{30,}$"  # GitHub
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
     r"|FlyV1 )"
 )
