@@ -79,8 +79,12 @@ class _Walker:
             raise _Fail(node.start_mark.line + 1, node.start_mark.column + 1, "nested too deeply")
         self.value_at.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
+            # Keys written in this mapping, as opposed to those a `<<: *anchor` merge brings in:
+            # YAML lets a written key override a merged one, so only two written keys clash.
+            written = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
             self.loader.flatten_mapping(node)
             out: dict[Any, Any] = {}
+            from_merge: set[Any] = set()
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise _Fail(
@@ -92,7 +96,12 @@ class _Walker:
                 key = key if isinstance(key, str) else str(key)
                 key_path = (*path, key)
                 place = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                if key in out:
+                if key in out and (key in from_merge or id(key_node) not in written):
+                    # Merged first, then overridden: forget the merged value's places.
+                    for table in (self.key_at, self.value_at):
+                        for p in [p for p in table if p[: len(key_path)] == key_path]:
+                            del table[p]
+                elif key in out:
                     first = self.key_at[key_path]
                     raise _Fail(
                         *place,
@@ -101,6 +110,10 @@ class _Walker:
                         key=".".join(str(p) for p in key_path),
                     )
                 self.key_at[key_path] = place
+                if id(key_node) in written:
+                    from_merge.discard(key)
+                else:
+                    from_merge.add(key)
                 out[key] = self.walk(value_node, key_path)
             return out
         if isinstance(node, yaml.SequenceNode):
