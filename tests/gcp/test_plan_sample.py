@@ -1,0 +1,51 @@
+"""`phxstack plan --json` for the GCP sample lists every resource, parented and ordered."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from phxstack.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "examples" / "gcp" / "infera.yaml"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_plan_json_lists_the_gcp_stack(stack: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        ["plan", "--config", str(SAMPLE), "--stack", stack, "--project-dir", str(ROOT), "--json"]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    resources = json.loads(out)["resources"]
+    by_name = {r["name"]: r for r in resources}
+    type_of = {r["urn"]: r["type"] for r in resources}
+    parent_of = {r["name"]: type_of.get(r["parent"]) for r in resources}
+    name = "my-phoenix-app"
+    expected = {
+        f"{name}-network-vpc": "phoenix:gcp:Network",
+        f"{name}-network-subnet": "phoenix:gcp:Network",
+        f"{name}-database-sql": "phoenix:gcp:Database",
+        f"{name}-database-db": "phoenix:gcp:Database",
+        f"{name}-database-user": "phoenix:gcp:Database",
+        f"{name}-cache-redis": "phoenix:gcp:Cache",
+        f"{name}-storage-bucket": "phoenix:gcp:Storage",
+        f"{name}-secrets-secret-key-base": "phoenix:gcp:Secrets",
+        f"{name}-identity-sa": "phoenix:gcp:RuntimeIdentity",
+        f"{name}-image-repo": "phoenix:gcp:Image",
+        f"{name}-image-image": "phoenix:gcp:Image",
+        f"{name}-migrations-job": "phoenix:gcp:Migrations",
+        f"{name}-service-service": "phoenix:gcp:Service",
+        f"{name}-apis-run": "phoenix:gcp:Apis",
+    }
+    for child, parent_type in expected.items():
+        assert parent_of[child] == parent_type, child
+    urn = {n: r["urn"] for n, r in by_name.items()}
+    service = by_name[f"{name}-service-service"]
+    assert urn[f"{name}-migrations-job"] in service["dependencies"]
+    job = by_name[f"{name}-migrations-job"]
+    assert urn[f"{name}-identity-secret-database-url"] in job["dependencies"]
+    assert by_name[f"{name}-database-sql"]["protect"] is (stack == "prod")
