@@ -27,7 +27,7 @@ SCHEMA_ID = "urn:phoenix-stack:infera.yaml:schema"
 TITLE = "infera.yaml"
 
 
-def _models(model: type[BaseModel]) -> Iterator[type[BaseModel]]:
+def model_classes(model: type[BaseModel]) -> Iterator[type[BaseModel]]:
     """`model` and every model nested in its fields, each once."""
     seen: set[type[BaseModel]] = set()
     todo = [model]
@@ -66,7 +66,7 @@ def json_schema() -> dict[str, Any]:
     """The JSON Schema of infera.yaml, with every key's description and default."""
     body = InferaConfig.model_json_schema()
     defs = body.get("$defs", {})
-    for model in _models(InferaConfig):
+    for model in model_classes(InferaConfig):
         node = body if model is InferaConfig else defs[model.__name__]
         for name, default in field_defaults(model).items():
             node["properties"][name]["default"] = default

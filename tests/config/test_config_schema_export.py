@@ -60,7 +60,7 @@ def test_every_property_has_a_description_and_optional_ones_a_default(
             if key not in required:
                 assert "default" in prop, f"{name}.{key} has no default"
     # Every model field is in the schema: the count guards against a model dropping out.
-    assert seen == sum(len(m.model_fields) for m in schema._models(InferaConfig))
+    assert seen == sum(len(m.model_fields) for m in schema.model_classes(InferaConfig))
 
 
 @pytest.mark.parametrize(
