@@ -3,10 +3,13 @@
 `pulumi up`, `pulumi preview` and the offline `phxstack plan` all run exactly this file.
 """
 
+from typing import Any
+
 from components.outputs import export_outputs
 from config.context import from_pulumi
 
 ctx = from_pulumi()
+app: Any
 
 if ctx.infera.provider == "gcp":
     from components.gcp.stack import PhoenixGcp, gcp_args

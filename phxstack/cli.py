@@ -64,11 +64,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for stack, cfg in configs:
         if stack is None and stacks:
             continue
-        for w in warning_problems(args.config, stack, cfg):
-            if str(w) not in warnings:
-                warnings.append(str(w))
-    for w in warnings:
-        print(w, file=sys.stderr)
+        for problem in warning_problems(args.config, stack, cfg):
+            if str(problem) not in warnings:
+                warnings.append(str(problem))
+    for line in warnings:
+        print(line, file=sys.stderr)
     names = [s for s, _ in configs if s is not None]
     where = f" (stacks: {', '.join(names)})" if names else ""
     print(f"{args.config}: valid{where}")

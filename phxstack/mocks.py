@@ -160,8 +160,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             if key in state and not rpc.is_rpc_secret(state[key]):
                 state[key] = rpc.wrap_rpc_secret(state[key])
         obj_proto = _sync_await(rpc.serialize_properties(state, {}))
-        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, state)
-        return pulumi_mocks.resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
+        return pulumi_mocks.resource_pb2.RegisterResourceResponse(
+            urn=urn, id=id_ or "", object=obj_proto
+        )
 
     def Invoke(self, request: Any) -> Any:
         mocks = self.mocks
@@ -276,7 +278,7 @@ def _json_config(config: Mapping[str, str]) -> dict[str, str]:
 
 
 def run_program(
-    program: Callable[[], None],
+    program: Callable[[], object],
     *,
     stack: str = "dev",
     project: str = "phoenix",
@@ -300,7 +302,10 @@ def run_program(
         pulumi.runtime.set_mocks(
             engine, project=project, stack=stack, preview=preview, monitor=monitor
         )
-        _sync_await(run_pulumi_func(program))
+        def call() -> None:
+            program()
+
+        _sync_await(run_pulumi_func(call))
         outputs, unknown = _resolve_outputs()
         return ProgramRun(monitor.registrations, outputs, unknown, list(engine.invokes))
 
