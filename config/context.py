@@ -7,6 +7,7 @@ a `StackContext`; none of them reads YAML or `pulumi.Config` itself.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,8 +33,13 @@ class StackContext:
 
     @property
     def app_path(self) -> Path:
-        """The Docker build context, resolved against the project directory."""
+        """The Docker build context, resolved against the directory of infera.yaml."""
         return (self.project_dir / self.infera.app.path).resolve()
+
+    @staticmethod
+    def portable(path: Path) -> Path:
+        """`path` relative to the working directory Pulumi runs in, for inputs kept in state."""
+        return Path(os.path.relpath(path))
 
 
 def from_pulumi() -> StackContext:

@@ -300,7 +300,9 @@ def gcp_args(ctx: StackContext) -> GcpStackArgs:
                 "(or set app.image to a prebuilt image)"
             )
         tag: str | None = context_digest(context, app.dockerfile)[:32]
-        build_context: Path | None = context
+        # Relative to the project directory Pulumi runs in: an absolute path would differ between
+        # a laptop and CI and show up as a permanent diff on the image.
+        build_context: Path | None = ctx.portable(context)
     else:
         tag, build_context = None, None
     image = ImageSettings(

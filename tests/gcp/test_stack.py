@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -430,8 +431,9 @@ def test_image_is_built_for_amd64_tagged_by_content_and_pushed_with_a_token(
     assert plain(image.inputs) == {
         "imageName": f"us-central1-docker.pkg.dev/{GCP_PROJECT}/shop-dev/shop:{tag}",
         "build": {
-            "context": str(app),
-            "dockerfile": str(app / "Dockerfile"),
+            # Relative to where Pulumi runs, so state is the same on every machine.
+            "context": os.path.relpath(app),
+            "dockerfile": os.path.relpath(app / "Dockerfile"),
             "platform": "linux/amd64",
         },
         "registry": {
