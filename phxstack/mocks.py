@@ -226,11 +226,11 @@ class ProjectMocks(pulumi.runtime.Mocks):
         elif typ == "gcp:cloudrunv2/service:Service":
             out |= {"uri": f"https://{auto}-{_hex(name, n=10)}-uc.a.run.app"}
         elif typ == "gcp:serviceaccount/account:Account":
-            account = inputs.get("accountId", name)
+            email = f"{inputs.get('accountId', name)}@{project}.iam.gserviceaccount.com"
             out |= {
-                "email": f"{account}@{project}.iam.gserviceaccount.com",
-                "name": f"projects/{project}/serviceAccounts/{account}@{project}.iam.gserviceaccount.com",
-                "member": f"serviceAccount:{account}@{project}.iam.gserviceaccount.com",
+                "email": email,
+                "name": f"projects/{project}/serviceAccounts/{email}",
+                "member": f"serviceAccount:{email}",
             }
         elif typ == "gcp:secretmanager/secret:Secret":
             out |= {"name": f"projects/{project}/secrets/{inputs.get('secretId', name)}"}
@@ -302,6 +302,7 @@ def run_program(
         pulumi.runtime.set_mocks(
             engine, project=project, stack=stack, preview=preview, monitor=monitor
         )
+
         def call() -> None:
             program()
 

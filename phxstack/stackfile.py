@@ -39,7 +39,9 @@ def read_stack_file(project_dir: Path, stack: str, default_namespace: str) -> St
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem(str(path), 1, 1, "", f"cannot read stack file: {exc}")]) from None
+        raise ConfigError(
+            [Problem(str(path), 1, 1, "", f"cannot read stack file: {exc}")]
+        ) from None
     config = data.get("config") or {} if isinstance(data, dict) else {}
     if not isinstance(config, dict):
         raise ConfigError([Problem(str(path), 1, 1, "config", "expected a mapping")])
