@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from components.gcp.runtime import CLOUDSQL_MOUNT, CLOUDSQL_VOLUME, VPC_EGRESS, RuntimeSpec
+from components.gcp.runtime import RuntimeSpec
 from components.gcp.settings import MIGRATION_TIMEOUT
 
 run = gcp.cloudrunv2
@@ -38,32 +38,12 @@ class Migrations(pulumi.ComponentResource):
     def __init__(self, name: str, args: MigrationsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(self.TYPE, name, None, opts)
         spec = args.runtime
-        envs = [run.JobTemplateTemplateContainerEnvArgs(name=k, value=v) for k, v in spec.env]
-        envs += [
-            run.JobTemplateTemplateContainerEnvArgs(
-                name=key,
-                value_source=run.JobTemplateTemplateContainerEnvValueSourceArgs(
-                    secret_key_ref=run.JobTemplateTemplateContainerEnvValueSourceSecretKeyRefArgs(
-                        secret=secret, version=version
-                    )
-                ),
-            )
-            for key, (secret, version) in sorted(spec.secrets.items())
-        ]
         container = run.JobTemplateTemplateContainerArgs(
             name="migrate",
             image=spec.image,
             commands=[MIGRATE_COMMAND],
-            envs=envs,
-            volume_mounts=(
-                [
-                    run.JobTemplateTemplateContainerVolumeMountArgs(
-                        name=CLOUDSQL_VOLUME, mount_path=CLOUDSQL_MOUNT
-                    )
-                ]
-                if spec.cloudsql_instance is not None
-                else None
-            ),
+            envs=spec.envs(),
+            volume_mounts=spec.volume_mounts(),
         )
         self.job = run.Job(
             f"{name}-job",
@@ -80,30 +60,8 @@ class Migrations(pulumi.ComponentResource):
                     # A failed migration must fail the deploy, not be retried half-applied.
                     max_retries=0,
                     timeout=MIGRATION_TIMEOUT,
-                    volumes=(
-                        [
-                            run.JobTemplateTemplateVolumeArgs(
-                                name=CLOUDSQL_VOLUME,
-                                cloud_sql_instance=run.JobTemplateTemplateVolumeCloudSqlInstanceArgs(
-                                    instances=[spec.cloudsql_instance]
-                                ),
-                            )
-                        ]
-                        if spec.cloudsql_instance is not None
-                        else None
-                    ),
-                    vpc_access=(
-                        run.JobTemplateTemplateVpcAccessArgs(
-                            egress=VPC_EGRESS,
-                            network_interfaces=[
-                                run.JobTemplateTemplateVpcAccessNetworkInterfaceArgs(
-                                    network=spec.network, subnetwork=spec.subnetwork
-                                )
-                            ],
-                        )
-                        if spec.network is not None
-                        else None
-                    ),
+                    volumes=spec.volumes(),
+                    vpc_access=spec.vpc_access(),
                 ),
             ),
             opts=pulumi.ResourceOptions(

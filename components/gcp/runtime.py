@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
@@ -31,3 +32,39 @@ class RuntimeSpec:
     # Direct VPC egress, when the app reaches private addresses.
     network: pulumi.Input[str] | None = None
     subnetwork: pulumi.Input[str] | None = None
+
+    # The job's and the service's container and template types are distinct classes with the
+    # same fields; pulumi_gcp accepts their dict form for both, so each shape is written once.
+
+    def envs(self) -> Any:
+        """Plain env first, then secrets by reference pinned to a version (a new value is a
+        new revision, never a silent restart)."""
+        plain = [{"name": k, "value": v} for k, v in self.env]
+        refs = [
+            {
+                "name": key,
+                "value_source": {"secret_key_ref": {"secret": secret, "version": version}},
+            }
+            for key, (secret, version) in sorted(self.secrets.items())
+        ]
+        return plain + refs
+
+    def volume_mounts(self) -> Any:
+        if self.cloudsql_instance is None:
+            return None
+        return [{"name": CLOUDSQL_VOLUME, "mount_path": CLOUDSQL_MOUNT}]
+
+    def volumes(self) -> Any:
+        if self.cloudsql_instance is None:
+            return None
+        return [
+            {"name": CLOUDSQL_VOLUME, "cloud_sql_instance": {"instances": [self.cloudsql_instance]}}
+        ]
+
+    def vpc_access(self) -> Any:
+        if self.network is None:
+            return None
+        return {
+            "egress": VPC_EGRESS,
+            "network_interfaces": [{"network": self.network, "subnetwork": self.subnetwork}],
+        }

@@ -13,32 +13,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from components.gcp.runtime import (
-    CLOUDSQL_MOUNT,
-    CLOUDSQL_VOLUME,
-    VPC_EGRESS,
-    RuntimeSpec,
-)
+from components.gcp.runtime import RuntimeSpec
 from components.gcp.settings import REQUEST_TIMEOUT, ServiceSettings
 
 run = gcp.cloudrunv2
-
-
-def _envs(spec: RuntimeSpec) -> list[run.ServiceTemplateContainerEnvArgs]:
-    envs = [run.ServiceTemplateContainerEnvArgs(name=k, value=v) for k, v in spec.env]
-    envs += [
-        run.ServiceTemplateContainerEnvArgs(
-            name=key,
-            # Pinned to the version: a new value is a new revision, never a silent restart.
-            value_source=run.ServiceTemplateContainerEnvValueSourceArgs(
-                secret_key_ref=run.ServiceTemplateContainerEnvValueSourceSecretKeyRefArgs(
-                    secret=secret, version=version
-                )
-            ),
-        )
-        for key, (secret, version) in sorted(spec.secrets.items())
-    ]
-    return envs
 
 
 @dataclass(frozen=True)
@@ -72,7 +50,7 @@ class Service(pulumi.ComponentResource):
                 cpu_idle=s.cpu_idle,
                 startup_cpu_boost=True,
             ),
-            envs=_envs(spec),
+            envs=spec.envs(),
             startup_probe=run.ServiceTemplateContainerStartupProbeArgs(
                 http_get=http_get_startup,
                 initial_delay_seconds=p.initial_delay_s,
@@ -86,15 +64,7 @@ class Service(pulumi.ComponentResource):
                 timeout_seconds=p.timeout_s,
                 failure_threshold=p.liveness_failure_threshold,
             ),
-            volume_mounts=(
-                [
-                    run.ServiceTemplateContainerVolumeMountArgs(
-                        name=CLOUDSQL_VOLUME, mount_path=CLOUDSQL_MOUNT
-                    )
-                ]
-                if spec.cloudsql_instance is not None
-                else None
-            ),
+            volume_mounts=spec.volume_mounts(),
         )
         template = run.ServiceTemplateArgs(
             service_account=spec.service_account,
@@ -107,30 +77,8 @@ class Service(pulumi.ComponentResource):
             scaling=run.ServiceTemplateScalingArgs(
                 min_instance_count=s.min_instances, max_instance_count=s.max_instances
             ),
-            volumes=(
-                [
-                    run.ServiceTemplateVolumeArgs(
-                        name=CLOUDSQL_VOLUME,
-                        cloud_sql_instance=run.ServiceTemplateVolumeCloudSqlInstanceArgs(
-                            instances=[spec.cloudsql_instance]
-                        ),
-                    )
-                ]
-                if spec.cloudsql_instance is not None
-                else None
-            ),
-            vpc_access=(
-                run.ServiceTemplateVpcAccessArgs(
-                    egress=VPC_EGRESS,
-                    network_interfaces=[
-                        run.ServiceTemplateVpcAccessNetworkInterfaceArgs(
-                            network=spec.network, subnetwork=spec.subnetwork
-                        )
-                    ],
-                )
-                if spec.network is not None
-                else None
-            ),
+            volumes=spec.volumes(),
+            vpc_access=spec.vpc_access(),
         )
         self.service = run.Service(
             f"{name}-service",
