@@ -23,7 +23,8 @@ import hashlib
 import json
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,26 @@ class _FlyProvider(ResourceProvider):
         with _empty_dir() as cwd:
             return self._fly(cwd).run_json(args, **kw)
 
+    def _create(
+        self, args: list[str], exists: Callable[[], bool], timeout: float | None = None
+    ) -> str | None:
+        """Run a create that must not happen twice; stdout, or None if it happened anyway.
+
+        A transient failure (a 5xx, a reset connection) may come after Fly did the work, so
+        before trying again it asks Fly whether the object now exists.
+        """
+        r = self.runner
+        for attempt in range(r.retries + 1):
+            try:
+                return self._run(args, timeout=timeout, retry=False)
+            except FlyctlError as exc:
+                if exc.kind != "transient" or attempt == r.retries:
+                    raise
+                if exists():
+                    return None
+            time.sleep(min(r.backoff_cap_s, r.backoff_base_s * 2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
 
 def _malformed(what: str, argv: list[str]) -> FlyctlError:
     return FlyctlError("malformed", f"could not find {what} in flyctl's output", ["flyctl", *argv])
@@ -130,6 +151,16 @@ def _malformed(what: str, argv: list[str]) -> FlyctlError:
 def _line_value(text: str, label: str) -> str | None:
     m = re.search(rf"^\s*{re.escape(label)}\s*[:=]\s*(\S.*?)\s*$", text, re.MULTILINE)
     return m.group(1) if m else None
+
+
+def _ints(news: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    """Numbers arrive as floats over Pulumi's wire (protobuf Struct); flyctl wants `10`."""
+    out = dict(news)
+    for key in keys:
+        value = out.get(key)
+        if isinstance(value, float) and value.is_integer():
+            out[key] = int(value)
+    return out
 
 
 def _require(failures: list[CheckFailure], news: Mapping[str, Any], *keys: str) -> None:
@@ -326,6 +357,8 @@ class PostgresProvider(_FlyProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
+        news = _ints(news, "volume_size_gb", "pg_major_version", "vm_memory_mb", "cluster_size")
+        olds = _ints(olds, "volume_size_gb", "pg_major_version", "vm_memory_mb", "cluster_size")
         _require(failures, news, "app", "kind", "name", "org", "region")
         _check_app(failures, news)
         kind = news.get("kind")
@@ -389,12 +422,18 @@ class PostgresProvider(_FlyProvider):
                 "--volume-size", str(p["volume_size_gb"]),
                 "--pg-major-version", str(p["pg_major_version"]),
             ]  # fmt: skip
-            # No retry: a retried create could make a second cluster. The lookup above is what
-            # makes a failed run resumable.
-            out = self._run(args, timeout=self.runner.mpg_create_timeout_s, retry=False)
-            cluster_id = _line_value(out, "ID")
+            out = self._create(
+                args,
+                lambda: self._find_mpg(name, org) is not None,
+                timeout=self.runner.mpg_create_timeout_s,
+            )
+            cluster_id = _line_value(out or "", "ID")
             if not cluster_id:
-                raise _malformed("the cluster ID", args)
+                # Output cut short, or created by an attempt that reported a failure.
+                found = self._find_mpg(name, org)
+                if found is None:
+                    raise _malformed("the cluster ID", args)
+                cluster_id = str(found["id"])
             attached: list[str] = []
         else:
             cluster_id = str(found["id"])
@@ -413,9 +452,13 @@ class PostgresProvider(_FlyProvider):
     # ---- unmanaged
     def _create_unmanaged(self, p: Mapping[str, Any]) -> tuple[str, str | None]:
         app, name = p["app"], p["name"]
-        if AppProvider(self.runner)._status(name) is None:
+
+        def exists() -> bool:
+            return AppProvider(self.runner)._status(name) is not None
+
+        if not exists():
             # Every sizing flag is given, so flyctl skips its "Select configuration" menu.
-            self._run(
+            self._create(
                 [
                     "postgres", "create", "--name", name, "--org", p["org"],
                     "--region", p["region"],
@@ -424,7 +467,7 @@ class PostgresProvider(_FlyProvider):
                     "--vm-memory", str(p.get("vm_memory_mb") or 1024),
                     "--volume-size", str(p["volume_size_gb"]),
                 ],
-                retry=False,
+                exists,
             )  # fmt: skip
         try:
             out = self._run(["postgres", "attach", name, "--app", app, "--yes"])
@@ -511,7 +554,8 @@ class RedisProvider(_FlyProvider):
         if props.get("plan"):
             args += ["--plan", props["plan"], "--enable-auto-upgrade=false"]
         try:
-            out = self._run(args, retry=False)
+            # A retry after a create that did happen fails as taken, and is adopted below.
+            out = self._run(args)
         except FlyctlError as exc:
             if "already been taken" not in exc.message:
                 raise
@@ -559,7 +603,7 @@ class StorageProvider(_FlyProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         app, name = props["app"], props["name"]
         try:
-            self._run(["storage", "create", "--app", app, "--name", name, "--yes"], retry=False)
+            self._run(["storage", "create", "--app", app, "--name", name, "--yes"])
         except FlyctlError as exc:
             if f"bucket named {name} already exists for app {app}" not in exc.message:
                 raise
@@ -656,6 +700,7 @@ class ScaleProvider(_FlyProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
+        news = _ints(news, "count")
         _require(failures, news, "app", "region")
         count = news.get("count")
         if not _unknown(count) and (not isinstance(count, int) or count < 0):
@@ -721,10 +766,14 @@ class IpProvider(_FlyProvider):
                 "shared_v4": ["ips", "allocate-v4", "--shared"],
                 "v4": ["ips", "allocate-v4", "--yes"],
             }[kind]
-            self._run([*args, "--app", app], retry=False)
             seen = {ip.get("Address") for ip in before}
-            mine = [ip for ip in self._list(app) if ip.get("Type") == kind]
-            mine = [ip for ip in mine if ip.get("Address") not in seen] or mine
+
+            def new_ones() -> list[dict[str, Any]]:
+                listed = [ip for ip in self._list(app) if ip.get("Type") == kind]
+                return [ip for ip in listed if ip.get("Address") not in seen] or listed
+
+            self._create([*args, "--app", app], lambda: bool(new_ones()))
+            mine = new_ones()
             if not mine:
                 raise _malformed(f"a {kind} address", ["ips", "list", "--app", app])
         address = mine[0]["Address"]

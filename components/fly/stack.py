@@ -1,0 +1,190 @@
+"""The Fly stack: one component that composes the app and everything it uses on Fly.io.
+
+Owns the composition and ordering: app, database, Redis, Tigris, secrets, IPs, certificate,
+then the deploy and the machine count, and the stack outputs with the same meaning as on GCP.
+Which values go where is `components.fly.settings`; what each Fly object does is
+`components.fly.providers`.
+
+Order matters on Fly: IPs exist before the first deploy (else `fly deploy` allocates its own),
+every secret is staged before it, and `scale count` needs a finished release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_random as random
+
+from components.build_context import context_digest
+from components.fly import resources as fly
+from components.fly.settings import FlyStackArgs, fly_args
+from components.fly.toml import render, render_for_trigger
+from components.outputs import OUTPUTS
+
+_STACK_LEVEL = ("outputs_version", "provider")
+# Fly keys of the outputs contract that this component sets (the rest are stack-level).
+OUTPUT_KEYS: tuple[str, ...] = tuple(
+    k for k, spec in OUTPUTS.items() if "fly" in spec.providers and k not in _STACK_LEVEL
+)
+# Bump when what a deploy does changes in code, so every stack redeploys once.
+DEPLOY_LOGIC_VERSION = "1"
+
+
+def deploy_trigger(source: str, toml_text: str, secret_digests: dict[str, str]) -> str:
+    """What a release depends on: the source (or image), fly.toml, and every secret's digest."""
+    h = hashlib.sha256()
+    secrets = json.dumps(secret_digests, sort_keys=True)
+    for part in (DEPLOY_LOGIC_VERSION, source, toml_text, secrets):
+        h.update(part.encode() + b"\0")
+    return h.hexdigest()
+
+
+class PhoenixFly(pulumi.ComponentResource):
+    """A Phoenix app on Fly.io with its Postgres, Redis, Tigris bucket, secrets and domain."""
+
+    TYPE = "phoenix:fly:Stack"
+
+    outputs: dict[str, pulumi.Input[Any]]
+
+    def __init__(
+        self, name: str, args: FlyStackArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(self.TYPE, name, None, opts)
+        r = args.runner
+        child = pulumi.ResourceOptions(parent=self)
+        keep = pulumi.ResourceOptions(parent=self, protect=args.protect)
+
+        app = fly.App(f"{name}-app", name=args.app_name, org=args.org, runner=r, opts=keep)
+        on_app = pulumi.ResourceOptions(parent=self, depends_on=[app])
+
+        database = None
+        if args.database is not None:
+            db = args.database
+            database = fly.Postgres(
+                f"{name}-db",
+                app=app.name,
+                kind=db.kind,
+                name=db.name,
+                org=db.org,
+                region=db.region,
+                volume_size_gb=db.volume_size_gb,
+                pg_major_version=db.pg_major_version,
+                plan=db.plan,
+                vm_size=db.vm_size,
+                vm_memory_mb=db.vm_memory_mb,
+                cluster_size=db.cluster_size,
+                runner=r,
+                opts=pulumi.ResourceOptions.merge(keep, on_app),
+            )
+        redis = None
+        if args.redis is not None:
+            rd = args.redis
+            redis = fly.Redis(
+                f"{name}-redis",
+                name=rd.name,
+                org=rd.org,
+                region=rd.region,
+                eviction=rd.eviction,
+                plan=rd.plan,
+                runner=r,
+                opts=child,
+            )
+        storage = None
+        if args.storage is not None:
+            storage = fly.Storage(
+                f"{name}-storage",
+                app=app.name,
+                name=args.storage.name,
+                runner=r,
+                opts=pulumi.ResourceOptions.merge(keep, on_app),
+            )
+
+        # Generated once and kept in state: a new cookie would split old and new nodes during
+        # a rolling deploy, and a new key base would sign everyone out.
+        key_base = random.RandomPassword(
+            f"{name}-secret-key-base", length=64, special=False, opts=child
+        )
+        cookie = random.RandomPassword(
+            f"{name}-release-cookie", length=64, special=False, opts=child
+        )
+        values: dict[str, pulumi.Input[str]] = {
+            "SECRET_KEY_BASE": key_base.result,
+            "RELEASE_COOKIE": cookie.result,
+            **args.supplied_secrets,
+        }
+        if redis is not None:
+            values["REDIS_URL"] = redis.url
+        secrets = fly.Secrets(
+            f"{name}-secrets", app=app.name, values=values, stage=True, runner=r, opts=on_app
+        )
+
+        ips = [
+            fly.Ip(f"{name}-ip-{kind}", app=app.name, kind=kind, runner=r, opts=on_app)
+            for kind in args.ip_kinds
+        ]
+        cert = None
+        if args.domain:
+            # After the IPs, so the certificate's DNS requirements name them.
+            cert = fly.Cert(
+                f"{name}-cert",
+                app=app.name,
+                hostname=args.domain,
+                runner=r,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[app, *ips]),
+            )
+
+        toml_text = render(args.toml)
+        if args.image:
+            source = f"image:{args.image}"
+        else:
+            assert args.build_path is not None
+            source = "context:" + context_digest(Path(args.build_path), args.dockerfile)
+        trigger_toml = render_for_trigger(args.toml)
+        trigger = secrets.digests.apply(
+            lambda d: deploy_trigger(source, trigger_toml, dict(d or {}))
+        )
+        before_deploy: list[pulumi.Resource] = [app, secrets, *ips]
+        before_deploy += [x for x in (database, storage) if x is not None]
+        deploy = fly.Deploy(
+            f"{name}-deploy",
+            app=app.name,
+            config=toml_text,
+            trigger=trigger,
+            image=args.image,
+            build_path=args.build_path,
+            dockerfile=args.dockerfile,
+            wait_timeout=args.wait_timeout,
+            runner=r,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=before_deploy),
+        )
+        scale = fly.Scale(
+            f"{name}-scale",
+            app=app.name,
+            count=args.count,
+            region=args.region,
+            runner=r,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[deploy]),
+        )
+
+        self.app = app
+        self.deploy = deploy
+        self.scale = scale
+        self.outputs = {
+            "url": args.url,
+            "region": args.region,
+            "app_name": app.name,
+            "image": deploy.image_ref,
+            "database_name": database.name if database is not None else None,
+            "redis_host": redis.host if redis is not None else None,
+            "bucket_name": storage.name if storage is not None else None,
+            "secret_names": list(args.secret_names),
+            "dns_records": cert.dns_records if cert is not None else [],
+        }
+        self.register_outputs(self.outputs)
+
+
+__all__ = ["OUTPUT_KEYS", "FlyStackArgs", "PhoenixFly", "deploy_trigger", "fly_args"]
