@@ -268,7 +268,11 @@ class LocalEngine(ProjectMocks):
                     self._errors.append(exc)
                 # Like the real engine, let operations already running finish and be recorded;
                 # otherwise they would go on in the background, unrecorded.
-                self._wait_for_in_flight(asyncio.get_event_loop())
+                loop = asyncio.get_event_loop()
+                self._wait_for_in_flight(loop)
+                # The loop is abandoned with the failed run; its unawaited futures hold errors
+                # already collected above, so asyncio need not print each one again.
+                loop.set_exception_handler(lambda _loop, _context: None)
                 return {}
             outputs, _ = _resolve_outputs()
             return outputs
