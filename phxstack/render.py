@@ -16,10 +16,6 @@ MAX_VALUE = 90
 _NOISE = {"project", "labels", "effectiveLabels", "pulumiLabels", "disableOnDestroy"}
 
 
-def _short_type(token: str) -> str:
-    return token
-
-
 def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
     if isinstance(value, dict) and value:
         out: list[tuple[str, Any]] = []
@@ -42,7 +38,15 @@ def _show(value: Any) -> str:
     if value == UNKNOWN:
         return "(known after apply)"
     text = value if isinstance(value, str) else json.dumps(value)
+    if "\n" in text.strip():
+        # A rendered file (fly.toml) would break the tree's layout; --json has it whole.
+        first = text.strip().splitlines()[0]
+        return f"{first[:MAX_VALUE]} … ({len(text.strip().splitlines())} lines, see --json)"
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def render_text(plan: dict[str, Any], warnings: list[str] | None = None) -> str:
@@ -55,8 +59,9 @@ def render_text(plan: dict[str, Any], warnings: list[str] | None = None) -> str:
 
     lines = [
         f"Plan for stack {plan['stack']!r} (provider {plan['provider']}): "
-        f"{sum(1 for r in resources if r['custom'])} resources in "
-        f"{sum(1 for r in resources if not r['custom'])} components, offline, under mocks.",
+        f"{_count(sum(1 for r in resources if r['custom']), 'resource')} in "
+        f"{_count(sum(1 for r in resources if not r['custom']), 'component')}, offline, "
+        "under mocks.",
         "",
     ]
 

@@ -85,3 +85,27 @@ def test_render_text_tree_flags_and_outputs() -> None:
     assert "selfLink: (known after apply)" in text
     assert "    url: (known after apply)" in text
     assert "Warnings:\n    infera.yaml:1:1: cache: warning: x" in text
+
+
+def test_multiline_values_stay_on_one_line_in_text() -> None:
+    plan = {
+        "stack": "dev",
+        "provider": "fly",
+        "resources": [
+            {
+                "urn": "u1",
+                "type": "pulumi-python:dynamic/fly:Deploy",
+                "name": "d",
+                "parent": None,
+                "custom": True,
+                "protect": False,
+                "inputs": {"config": 'app = "x"\nprimary_region = "iad"\n'},
+                "dependencies": [],
+            },
+        ],
+        "outputs": {},
+    }
+    text = render_text(plan)
+    assert text.startswith("Plan for stack 'dev' (provider fly): 1 resource in 0 components")
+    assert '      config: app = "x" … (2 lines, see --json)\n' in text
+    assert "primary_region" not in text
