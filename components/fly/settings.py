@@ -207,7 +207,9 @@ def fly_args(ctx: StackContext) -> FlyStackArgs:
         count=d.machines.count,
         url=f"https://{cfg.domain or f'{app}.fly.dev'}",
         image=cfg.app.image,
-        build_path=None if cfg.app.image else str(ctx.app_path),
+        # Relative to where Pulumi runs: an absolute path would differ between a laptop and CI
+        # and diff forever in state.
+        build_path=None if cfg.app.image else str(ctx.portable(ctx.app_path)),
         dockerfile=cfg.app.dockerfile,
         database=postgres_args(cfg, app, ctx.fly_org),
         redis=RedisArgs(

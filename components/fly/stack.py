@@ -91,7 +91,8 @@ class PhoenixFly(pulumi.ComponentResource):
                 eviction=rd.eviction,
                 plan=rd.plan,
                 runner=r,
-                opts=child,
+                # Protected like Memorystore on GCP: apps keep more than PubSub traffic in it.
+                opts=keep,
             )
         storage = None
         if args.storage is not None:

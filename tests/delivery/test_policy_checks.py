@@ -71,18 +71,8 @@ def test_policy_names_are_unique_and_described_with_the_seed_item() -> None:
 
 @pytest.mark.parametrize("provider", ["gcp", "fly"])
 @pytest.mark.parametrize("policy", [p.name for p in POLICIES])
-def test_sample_prod_passes_every_policy_but_fly_redis_protection(
-    provider: str, policy: str
-) -> None:
-    rs = resources(provider, "prod")
-    expected: list[tuple[str, str]] = []
-    if (provider, policy) == ("fly", "stateful-resources-protected"):
-        unprotected = [r["name"] for r in rs if r["type"] == FLY + "Redis" and not r["protect"]]
-        expected = [
-            (n, "stateful resource is not protected; `pulumi destroy` would delete its data")
-            for n in unprotected
-        ]
-    assert found(policy, rs) == expected
+def test_sample_prod_passes_every_policy(provider: str, policy: str) -> None:
+    assert found(policy, resources(provider, "prod")) == []
 
 
 # ---- database-ssl-required ----

@@ -285,7 +285,7 @@ def test_production_protects_the_app_and_its_data(tmp_path: Path, fly_env: FlyEn
     prod = Stack(tmp_path, fly_env, stack="prod")
     prod.up(base_config())
     protected = {s.name for s in LocalEngine(prod.state_file).state.values() if s.protect}
-    assert protected == {"web-app", "web-db", "web-storage"}
+    assert protected == {"web-app", "web-db", "web-redis", "web-storage"}
     with pytest.raises(EngineError, match="is protected; refusing to delete it"):
         LocalEngine(prod.state_file, stack="prod").destroy()
 
