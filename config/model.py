@@ -177,7 +177,9 @@ class Machines(_Model):
         2, ge=0, description="Instances always running (Fly min_machines_running, Cloud Run min)."
     )
     max_count: int | None = Field(
-        None, ge=1, description="Most instances autoscaling may run (default: max(count, 1) * 4)."
+        None,
+        ge=1,
+        description="Cloud Run: most instances autoscaling may run (default max(count, 1) * 4).",
     )
 
     @field_validator("cpu", mode="before")
@@ -660,6 +662,14 @@ class InferaConfig(_Model):
                     "database.provider",
                     "Fly no longer supports unmanaged Fly Postgres; prefer 'fly-mpg' "
                     "(Managed Postgres)",
+                )
+            )
+        if self.provider == "fly" and self.deployment.machines.max_count is not None:
+            out.append(
+                (
+                    "deployment.machines.max_count",
+                    "has no effect on Fly: machines stay up (stopped ones would leave the "
+                    "Erlang cluster), so Fly runs exactly `count` machines; raise count instead",
                 )
             )
         if self.is_production and self.deployment.machines.count < 2:

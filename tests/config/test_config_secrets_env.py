@@ -290,6 +290,11 @@ def test_listed_secrets_keep_their_kind_and_the_rest_are_supplied() -> None:
         ({**FLY, "database": {"provider": "fly-mpg"}}, None, []),
         ({**FLY, "deployment": {"machines": {"count": 1}}}, "prod", ["deployment.machines.count"]),
         ({**FLY, "deployment": {"machines": {"count": 1}}}, "dev", []),
+        (
+            {**FLY, "deployment": {"machines": {"count": 2, "max_count": 6}}},
+            None,
+            ["deployment.machines.max_count"],
+        ),
     ],
 )
 def test_warnings_name_their_key(
