@@ -19,6 +19,8 @@ import pulumi_gcp as gcp
 UNDERSTOOD_OUTPUTS_VERSION = 1
 # Google's recipe for alerting on an uptime check: count failed checks per check.
 UPTIME_METRIC = "monitoring.googleapis.com/uptime_check/check_passed"
+# Record types whose value is a host name, which Cloud DNS wants fully qualified.
+HOST_VALUED_TYPES = frozenset({"CNAME", "NS", "PTR"})
 
 config = pulumi.Config()
 org = config.require("org")
@@ -83,6 +85,17 @@ def uptime(outputs: dict[str, Any]) -> None:
     )
 
 
+def rrdata(kind: str, value: str) -> str:
+    """A record's value as Cloud DNS takes it.
+
+    Cloud DNS rejects a relative host name in rrdatas, and Fly's ACME challenge target comes
+    without the root dot, so values that name a host are made fully qualified.
+    """
+    if kind in HOST_VALUED_TYPES:
+        return f"{value.rstrip('.')}."
+    return value
+
+
 def dns(outputs: dict[str, Any]) -> None:
     if not dns_zone:
         pulumi.log.warn("no dnsZone configured: the app's DNS records are not created")
@@ -90,7 +103,9 @@ def dns(outputs: dict[str, Any]) -> None:
     # Cloud DNS holds one record set per name and type, with every value in it.
     grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
     for record in outputs.get("dns_records") or []:
-        grouped[(record["name"].rstrip("."), record["type"])].append(record["value"])
+        grouped[(record["name"].rstrip("."), record["type"])].append(
+            rrdata(record["type"], record["value"])
+        )
     for (name, kind), values in sorted(grouped.items()):
         gcp.dns.RecordSet(
             f"{_slug(name)}-{kind.lower()}",

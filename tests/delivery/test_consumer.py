@@ -76,7 +76,8 @@ FLY_OUTPUTS = {
         {
             "type": "CNAME",
             "name": "_acme-challenge.app.example.com",
-            "value": "app.example.com.x.flydns.net.",
+            # As Fly's API returns it: relative, without the root dot.
+            "value": "app.example.com.x.flydns.net",
         },
     ],
 }
@@ -130,6 +131,27 @@ def test_fly_app_gets_one_record_set_per_name_and_type_in_the_zone() -> None:
         "app-example-com-aaaa": ("example-com", "app.example.com.", "AAAA", ["2a09:8280:1::1"]),
     }
     assert run.of_type("gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig") == []
+
+
+def test_cname_values_are_fully_qualified_once() -> None:
+    outputs = {
+        **FLY_OUTPUTS,
+        "dns_records": [
+            {"type": "CNAME", "name": "a.example.com", "value": "relative.flydns.net"},
+            {"type": "CNAME", "name": "b.example.com", "value": "absolute.flydns.net."},
+            {"type": "A", "name": "a.example.com", "value": "66.241.125.1"},
+        ],
+    }
+    run, _ = run_consumer(outputs)
+    rrdatas = {
+        (r.inputs["name"], r.inputs["type"]): r.inputs["rrdatas"]
+        for r in run.of_type("gcp:dns/recordSet:RecordSet")
+    }
+    assert rrdatas == {
+        ("a.example.com.", "CNAME"): ["relative.flydns.net."],
+        ("b.example.com.", "CNAME"): ["absolute.flydns.net."],
+        ("a.example.com.", "A"): ["66.241.125.1"],
+    }
 
 
 def test_fly_without_a_zone_creates_no_records() -> None:
