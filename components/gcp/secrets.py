@@ -65,6 +65,10 @@ class Secrets(pulumi.ComponentResource):
                 f"{name}-{_slug(key)}",
                 secret=secret.id,
                 secret_data=pulumi.Output.secret(values[key]),
+                # A new value replaces the version. Destroying the old one is irreversible and
+                # strands any revision still pinned to it (a rollback); disabled, it can be
+                # re-enabled to bring that revision back.
+                deletion_policy="DISABLE",
                 opts=pulumi.ResourceOptions(parent=self),
             )
         self.names: list[str] = sorted(args.ids)

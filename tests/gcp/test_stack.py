@@ -360,10 +360,17 @@ def test_one_secret_per_app_secret_with_auto_replication(dev: ProgramRun) -> Non
     for r in secrets:
         assert r.inputs == {"secretId": r.inputs["secretId"], "replication": {"auto": {}}}
     for r in dev.of_type(VERSION):
-        assert set(r.inputs) == {"secret", "secretData"}
+        assert set(r.inputs) == {"secret", "secretData", "deletionPolicy"}
         assert is_secret(r.inputs["secretData"])
         wired(r, "secret", dev.one(SECRET, r.name))
     assert dev.outputs["secret_names"] == SECRET_NAMES
+
+
+def test_replaced_secret_versions_are_disabled_not_destroyed(dev: ProgramRun) -> None:
+    # A rollback to an earlier revision reads the version it was pinned to: destroying the
+    # old version when a new value replaces it would leave that revision unable to start.
+    for r in dev.of_type(VERSION):
+        assert r.inputs["deletionPolicy"] == "DISABLE", r.name
 
 
 def test_generated_secrets_come_from_random_passwords(dev: ProgramRun) -> None:
