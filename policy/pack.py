@@ -7,8 +7,9 @@ whole stack (the cache beside the service, the job the service waits for).
 
 Enforcement is decided per run from the stack being previewed: `mandatory` when it is `prod` or
 `production`, `advisory` elsewhere. The engine starts the pack with PULUMI_STACK set (pulumi_policy
-reads it for `pulumi.get_stack()`); if it is missing, the pack fails safe to `mandatory`. The
-standard per-policy `enforcementLevel` in `--policy-pack-config` still overrides both.
+reads it for `pulumi.get_stack()`); the URNs name the stack too. If neither does, the pack fails
+safe to `mandatory`. The standard per-policy `enforcementLevel` in `--policy-pack-config` still
+overrides both.
 """
 
 from __future__ import annotations
@@ -116,13 +117,16 @@ def context(stack: str, config: Mapping[str, Any]) -> checks.Context:
     )
 
 
-def _stack_of(resources: Sequence[Mapping[str, Any]]) -> str | None:
-    # urn:pulumi:<stack>::<project>::<type>::<name>
+def stack_of(resources: Sequence[Mapping[str, Any]]) -> str | None:
+    """The stack being checked: PULUMI_STACK, which the engine sets for the pack, else the URNs."""
+    if os.environ.get("PULUMI_STACK"):
+        return os.environ["PULUMI_STACK"]
+    # urn:pulumi:<stack>::<project>::<type>::<name>; the stack is the third `:` field.
     for r in resources:
-        parts = str(r["urn"]).split(":", 3)
-        if len(parts) == 4 and parts[0] == "urn" and "::" in parts[3]:
-            return parts[3].split("::", 1)[0]
-    return os.environ.get("PULUMI_STACK")
+        urn = str(r["urn"])
+        if urn.startswith("urn:pulumi:") and "::" in urn:
+            return urn.split("::", 1)[0].rsplit(":", 1)[-1]
+    return None
 
 
 class PhoenixPolicy(StackValidationPolicy):
@@ -148,7 +152,7 @@ class PhoenixPolicy(StackValidationPolicy):
 
     def _validate(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
         resources = to_resources(args)
-        stack = _stack_of(resources) or "prod"
+        stack = stack_of(resources) or "prod"
         for finding in self.rule.check(resources, context(stack, args.get_config() or {})):
             urn = finding.resource["urn"] if finding.resource is not None else None
             report_violation(finding.message, urn)

@@ -16,8 +16,8 @@ from pulumi_policy.policy import PolicyCustomTimeouts
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from policy.checks import POLICIES
-from policy.pack import PhoenixPolicy, plain, policies, to_resources
-from tests.delivery.plans import resources
+from policy.pack import PhoenixPolicy, plain, policies, stack_of, to_resources
+from tests.delivery.plans import one, resources
 
 
 def _engine_args(
@@ -112,3 +112,72 @@ def test_policy_config_sets_the_health_check_path() -> None:
         "startupProbe checks '/health', not '/healthz'",
         "livenessProbe checks '/health', not '/healthz'",
     ]
+
+
+def _run_pack(rs: list[dict[str, Any]]) -> dict[str, list[tuple[str, str | None]]]:
+    """Every policy of the pack over `rs`, as the analyzer calls them: name → (message, urn)."""
+    reported: dict[str, list[tuple[str, str | None]]] = {}
+    for policy in policies():
+        found = reported.setdefault(policy.name, [])
+        policy.validate(_engine_args(rs), lambda msg, urn=None, f=found: f.append((msg, urn)))
+    return reported
+
+
+def _one_instance_unprotected_sql() -> tuple[list[dict[str, Any]], str, str]:
+    rs = resources("gcp", "prod")
+    service = one(rs, "gcp:cloudrunv2/service:Service")
+    service["inputs"]["template"]["scaling"]["minInstanceCount"] = 1
+    sql = one(rs, "gcp:sql/databaseInstance:DatabaseInstance")
+    sql["protect"] = False
+    return rs, service["urn"], sql["urn"]
+
+
+@pytest.mark.parametrize("env_stack", ["prod", None], ids=["PULUMI_STACK", "from-urn"])
+def test_prod_only_rules_fire_for_a_prod_stack(
+    env_stack: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The URNs say `urn:pulumi:prod::phoenix::…`; both the engine's env var and the URN must
+    # read as `prod`, or the production rules silently stop firing.
+    if env_stack is None:
+        monkeypatch.delenv("PULUMI_STACK", raising=False)
+    else:
+        monkeypatch.setenv("PULUMI_STACK", env_stack)
+    rs, service_urn, sql_urn = _one_instance_unprotected_sql()
+    assert rs[0]["urn"].startswith("urn:pulumi:prod::phoenix::")
+    reported = _run_pack(rs)
+    assert reported["machine-count"] == [
+        (
+            "1 instance(s) always running; need at least 2 in production (one machine is a "
+            "single point of failure)",
+            service_urn,
+        )
+    ]
+    assert reported["stateful-resources-protected"] == [
+        (
+            "stateful resource is not protected; `pulumi destroy` would delete its data",
+            sql_urn,
+        )
+    ]
+
+
+def test_pulumi_stack_wins_over_the_urn(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULUMI_STACK", "dev")
+    rs, _, _ = _one_instance_unprotected_sql()
+    reported = _run_pack(rs)
+    assert reported["machine-count"] == []
+    assert reported["stateful-resources-protected"] == []
+
+
+@pytest.mark.parametrize(
+    ("urn", "stack"),
+    [
+        ("urn:pulumi:prod::phoenix::pulumi:pulumi:Stack::phoenix-prod", "prod"),
+        ("urn:pulumi:staging::phoenix::gcp:sql/databaseInstance:DatabaseInstance::db", "staging"),
+        ("urn:pulumi:org.dev-1::p::a$b::c", "org.dev-1"),
+    ],
+)
+def test_stack_is_read_from_the_urn_without_the_env(
+    urn: str, stack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PULUMI_STACK", raising=False)
+    assert stack_of([{"urn": urn}]) == stack
