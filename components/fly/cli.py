@@ -30,6 +30,9 @@ Kind = Literal[
 KINDS: tuple[str, ...] = get_args(Kind)
 
 REDACTED = "[REDACTED]"
+# Shorter secret values are matched only as whole argv elements or standalone words: as
+# substrings, "dev" would refuse app "shop-dev" and garble every message that names it.
+MIN_SUBSTRING_SECRET = 8
 TOKEN_VARS = ("FLY_API_TOKEN", "FLY_ACCESS_TOKEN")
 INSTALL_HINT = (
     "flyctl (Fly.io's command-line tool) was not found: set FLYCTL to its path, or install it "
@@ -92,11 +95,30 @@ class FlyctlResult:
     exit_code: int
 
 
+def _standalone(secret: str) -> re.Pattern[str]:
+    # Bounded by whitespace, quotes, `=`, `:`, commas, brackets or the ends of the text, so
+    # "dev" is caught in `KEY=dev` or `"dev"` but not inside "shop-dev" or "device".
+    return re.compile(rf"(?<![^\s\"'=:,(\[{{]){re.escape(secret)}(?![^\s\"'=:,;)\]}}])")
+
+
 def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """Replaces every occurrence of each non-empty secret, longest first, with a marker."""
+    """Replaces each non-empty secret, longest first, with a marker.
+
+    A value of MIN_SUBSTRING_SECRET characters or more is replaced wherever it occurs. A
+    shorter one ("dev", "1") is replaced only where it stands alone: as a substring it would
+    match inside ordinary words and app names and garble the message it is meant to protect.
+    """
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
+        if len(secret) >= MIN_SUBSTRING_SECRET:
+            text = text.replace(secret, REDACTED)
+        else:
+            text = _standalone(secret).sub(REDACTED, text)
     return text
+
+
+def _in_argv(arg: str, secret: str) -> bool:
+    """Whether a secret is in one argv element: the whole element, or inside it if long."""
+    return arg == secret or (len(secret) >= MIN_SUBSTRING_SECRET and secret in arg)
 
 
 def classify(stderr: str, exit_code: int) -> str:
@@ -170,9 +192,13 @@ class Flyctl:
         redact: Sequence[str] = (),
         retry: bool = True,
     ) -> FlyctlResult:
-        secrets = [*redact, *_token_secrets(os.environ)]
+        tokens = _token_secrets(os.environ)
+        secrets = [*redact, *tokens]
+        # Values this call sends on stdin reach flyctl that way; if one also equals an argv
+        # element (a secret whose value is the app name), argv only shows it, redacted.
+        guarded = [*tokens, *(s for s in redact if stdin is None or s not in stdin)]
         for arg in args:
-            if any(s and s in arg for s in secrets):
+            if any(s and _in_argv(arg, s) for s in guarded):
                 # A programming error, not a flyctl failure: the value would be visible in
                 # `ps` and in any log of argv. Secret values go through stdin.
                 raise ValueError("a secret value appears in flyctl argv; pass it through stdin")

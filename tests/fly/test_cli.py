@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from components.fly.cli import (
+    MIN_SUBSTRING_SECRET,
     REDACTED,
     Flyctl,
     FlyctlError,
@@ -289,6 +290,9 @@ def test_classify(stderr: str, code: int, kind: str) -> None:
     ("text", "secrets", "expected"),
     [
         ("a secret-x b", ["secret-x"], f"a {REDACTED} b"),
+        ("app shop-dev-0001 x", ["shop-dev"], f"app {REDACTED}-0001 x"),
+        ('App "shop-dev" (dev)', ["dev"], f'App "shop-dev" ({REDACTED})'),
+        ("device dev.example dev", ["dev"], f"device dev.example {REDACTED}"),
         ("abcabc", ["abc", "abcabc"], REDACTED),  # longest first
         ("keep", ["", "zzz"], "keep"),
         ("x=1 y=1", ["1"], f"x={REDACTED} y={REDACTED}"),
@@ -298,9 +302,23 @@ def test_redact_text(text: str, secrets: list[str], expected: str) -> None:
     assert redact_text(text, secrets) == expected
 
 
-@given(st.text(min_size=4, alphabet="abcdef0123-"), st.text(alphabet="abcdef0123- "))
-def test_redacted_text_never_contains_the_secret(secret: str, around: str) -> None:
+@given(
+    st.text(min_size=MIN_SUBSTRING_SECRET, alphabet="abcdef0123-"), st.text(alphabet="abcdef0123- ")
+)
+def test_redacted_text_never_contains_a_long_secret(secret: str, around: str) -> None:
     assert secret not in redact_text(around + secret + around, [secret])
+
+
+@given(
+    st.text(min_size=1, max_size=MIN_SUBSTRING_SECRET - 1, alphabet="abcdef0123-"),
+    st.lists(st.text(alphabet="abcdef0123-"), max_size=4),
+    st.sampled_from([" ", "=", '"', ": ", "\n"]),
+)
+def test_a_short_secret_standing_alone_is_always_redacted(
+    secret: str, words: list[str], sep: str
+) -> None:
+    text = sep.join([*words, secret, *words])
+    assert secret not in redact_text(text, [secret]).split(sep)
 
 
 def test_runner_and_errors_pickle(env: Path) -> None:
@@ -329,3 +347,34 @@ def test_os_environ_is_not_modified(env: Path) -> None:
     before = dict(os.environ)
     fly(env).run(["version"])
     assert dict(os.environ) == before
+
+
+# --------------------------------------------------------------------------- short secret values
+def test_a_short_secret_inside_an_argv_element_is_not_refused(env: Path) -> None:
+    # "dev" is a secret value and also part of the app name: a coincidence, not a leak.
+    runner = fly(env)
+    runner.run(["apps", "create", "shop-dev"])
+    ok = runner.run(["secrets", "import", "-a", "shop-dev"], stdin="MODE=dev\n", redact=["dev"])
+    assert ok.argv == [str(FAKE), "secrets", "import", "-a", "shop-dev"]
+
+
+def test_a_value_that_goes_only_through_stdin_is_never_refused(env: Path) -> None:
+    # A secret whose value equals the app name reaches flyctl on stdin; argv only shows it.
+    runner = fly(env)
+    runner.run(["apps", "create", "shop-dev"])
+    ok = runner.run(
+        ["secrets", "import", "-a", "shop-dev"], stdin="NAME=shop-dev\n", redact=["shop-dev"]
+    )
+    assert ok.argv == [str(FAKE), "secrets", "import", "-a", REDACTED]
+
+
+def test_a_short_secret_equal_to_a_whole_argv_element_is_refused(env: Path) -> None:
+    with pytest.raises(ValueError, match="secret value appears in flyctl argv"):
+        fly(env).run(["secrets", "set", "dev"], redact=["dev"])
+    assert log(env) == []
+
+
+def test_short_secrets_do_not_garble_error_messages(env: Path) -> None:
+    with pytest.raises(FlyctlError) as err:
+        fly(env).run(["status", "--app", "shop-dev"], redact=["dev", "op"])
+    assert err.value.message == 'failed to get app: Could not find App "shop-dev"'
