@@ -642,6 +642,65 @@ POLICIES: tuple[Policy, ...] = (
 POLICY_NAMES = tuple(p.name for p in POLICIES)
 
 
+# ---- the pack's config ------------------------------------------------------------------------
+#
+# CrossGuard cannot read infera.yaml, so what `Context` carries reaches the pack as policy config
+# (`--policy-pack-config`), written from the same validated config `phxstack plan` uses. Every
+# policy takes `production`; the rest belong to the policy that reads them.
+
+_PRODUCTION_PROPERTY = {
+    "production": {
+        "type": "boolean",
+        "description": "infera.yaml `production`; unset: the stack is named prod or production",
+    }
+}
+_OWN_PROPERTIES: dict[str, dict[str, dict[str, Any]]] = {
+    "health-check-configured": {
+        "path": {"type": "string", "default": "/health", "description": "health_check.path"}
+    },
+    "database-pool-size": {"minimum": {"type": "integer", "default": SEED_POOL_SIZE, "minimum": 1}},
+    "liveview-request-timeout": {"liveView": {"type": "boolean", "default": True}},
+}
+
+
+def config_schema(policy: str) -> dict[str, dict[str, Any]]:
+    """The JSON Schema properties of one policy's config."""
+    return {**_PRODUCTION_PROPERTY, **_OWN_PROPERTIES.get(policy, {})}
+
+
+def context_from_config(stack: str, config: Mapping[str, Any]) -> Context:
+    """The context one policy's config describes; what it leaves out falls back to defaults."""
+    production = config.get("production")
+    return Context(
+        stack=stack,
+        production=production if isinstance(production, bool) else None,
+        health_check_path=str(config.get("path", "/health")),
+        min_pool_size=int(config.get("minimum", SEED_POOL_SIZE)),
+        liveview=bool(config.get("liveView", True)),
+    )
+
+
+def pack_config(ctx: Context) -> dict[str, dict[str, Any]]:
+    """A `--policy-pack-config` document that makes the pack judge exactly as `ctx` does.
+
+    `enforcementLevel` is set on every policy because the engine settles enforcement before the
+    pack sees its config; the pack's own default follows only the stack name.
+    """
+    values = {
+        "path": ctx.health_check_path,
+        "minimum": ctx.min_pool_size,
+        "liveView": ctx.liveview,
+    }
+    return {
+        name: {
+            "enforcementLevel": ctx.enforcement,
+            "production": ctx.is_production,
+            **{k: values[k] for k in _OWN_PROPERTIES.get(name, {})},
+        }
+        for name in POLICY_NAMES
+    }
+
+
 def violations(resources: Sequence[Resource], ctx: Context) -> list[dict[str, Any]]:
     """Every broken rule as `plan --json` prints it: policy, enforcement, resource, urn, message."""
     return [

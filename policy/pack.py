@@ -5,11 +5,14 @@ which are the same camelCase wire names `phxstack plan --json` prints) to the ch
 dicts, and deciding enforcement. Every rule is a stack validation, because several need the
 whole stack (the cache beside the service, the job the service waits for).
 
-Enforcement is decided per run from the stack being previewed: `mandatory` when it is `prod` or
-`production`, `advisory` elsewhere. The engine starts the pack with PULUMI_STACK set (pulumi_policy
-reads it for `pulumi.get_stack()`); the URNs name the stack too. If neither does, the pack fails
-safe to `mandatory`. The standard per-policy `enforcementLevel` in `--policy-pack-config` still
-overrides both.
+What production means and which health check path is right are infera.yaml's (`production`,
+`deployment.health_check.path`), as in `phxstack plan`. The pack cannot read infera.yaml, so CI
+writes both into `--policy-pack-config` with `python -m phxstack.policy_run` (see
+`checks.pack_config`), including each policy's `enforcementLevel`. Without that file the pack falls
+back to the stack name: `mandatory` and production rules for `prod`/`production`, `advisory`
+elsewhere. The stack is PULUMI_STACK, which the engine sets for the pack (pulumi_policy reads it
+for `pulumi.get_stack()`), else the URNs' stack field; with neither, the pack fails safe to
+production.
 """
 
 from __future__ import annotations
@@ -53,16 +56,6 @@ _UNKNOWNS = frozenset(
         UNKNOWN_STRING_VALUE,
     }
 )
-# Per-policy config (`pulumi preview --policy-pack-config FILE`), with the pack's defaults.
-CONFIG: dict[str, dict[str, dict[str, Any]]] = {
-    "health-check-configured": {
-        "path": {"type": "string", "default": "/health", "description": "health_check.path"}
-    },
-    "database-pool-size": {
-        "minimum": {"type": "integer", "default": checks.SEED_POOL_SIZE, "minimum": 1}
-    },
-    "liveview-request-timeout": {"liveView": {"type": "boolean", "default": True}},
-}
 
 
 def plain(value: Any) -> Any:
@@ -108,15 +101,6 @@ def stack_enforcement(stack: str | None) -> EnforcementLevel:
     )
 
 
-def context(stack: str, config: Mapping[str, Any]) -> checks.Context:
-    return checks.Context(
-        stack=stack,
-        health_check_path=str(config.get("path", "/health")),
-        min_pool_size=int(config.get("minimum", checks.SEED_POOL_SIZE)),
-        liveview=bool(config.get("liveView", True)),
-    )
-
-
 def stack_of(resources: Sequence[Mapping[str, Any]]) -> str | None:
     """The stack being checked: PULUMI_STACK, which the engine sets for the pack, else the URNs."""
     if os.environ.get("PULUMI_STACK"):
@@ -134,12 +118,11 @@ class PhoenixPolicy(StackValidationPolicy):
 
     def __init__(self, rule: checks.Policy) -> None:
         self.rule = rule
-        schema = CONFIG.get(rule.name)
         super().__init__(
             rule.name,
             rule.description,
             self._validate,
-            config_schema=PolicyConfigSchema(schema) if schema else None,
+            config_schema=PolicyConfigSchema(checks.config_schema(rule.name)),
         )
 
     @property
@@ -153,7 +136,8 @@ class PhoenixPolicy(StackValidationPolicy):
     def _validate(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
         resources = to_resources(args)
         stack = stack_of(resources) or "prod"
-        for finding in self.rule.check(resources, context(stack, args.get_config() or {})):
+        ctx = checks.context_from_config(stack, args.get_config() or {})
+        for finding in self.rule.check(resources, ctx):
             urn = finding.resource["urn"] if finding.resource is not None else None
             report_violation(finding.message, urn)
 
