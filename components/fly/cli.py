@@ -116,6 +116,19 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+# Credentials flyctl prints that no caller knows in advance: the password in a connection
+# string (`scheme://user:PASSWORD@`, also when a snippet cuts it before the `@`) and
+# `"password": "..."` fields (`mpg status --json` carries the cluster password).
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s\"']*:)[^@\s\"']+(?=@|$)")
+_PASSWORD_FIELD = re.compile(r"(\"password\"\s*:\s*\")(?:[^\"\\]|\\.)*(\"|$)", re.IGNORECASE)
+
+
+def scrub_credentials(text: str) -> str:
+    """Redacts connection-string passwords and JSON `password` fields, known or not."""
+    text = _URL_PASSWORD.sub(rf"\g<1>{REDACTED}", text)
+    return _PASSWORD_FIELD.sub(rf"\g<1>{REDACTED}\g<2>", text)
+
+
 def _in_argv(arg: str, secret: str) -> bool:
     """Whether a secret is in one argv element: the whole element, or inside it if long."""
     return arg == secret or (len(secret) >= MIN_SUBSTRING_SECRET and secret in arg)
@@ -225,7 +238,9 @@ class Flyctl:
             return json.loads(result.stdout)
         except json.JSONDecodeError as exc:
             secrets = [*kw.get("redact", ()), *_token_secrets(os.environ)]
-            snippet = redact_text(result.stdout[:200], secrets)
+            # Scrubbed before the cut (whole URLs match) and after it (a cut one still does).
+            head = scrub_credentials(redact_text(result.stdout, secrets))[:200]
+            snippet = scrub_credentials(redact_text(head, secrets))
             raise FlyctlError(
                 "malformed",
                 f"expected JSON on stdout ({exc.msg} at char {exc.pos}), got: {snippet!r}",
@@ -277,5 +292,5 @@ class Flyctl:
         if code == 0:
             return FlyctlResult(shown, stdout, stderr, code)
         kind = classify(stderr, code)
-        message = redact_text(_error_message(stderr, stdout), secrets)
+        message = scrub_credentials(redact_text(_error_message(stderr, stdout), secrets))
         raise FlyctlError(kind, message, shown, code)  # type: ignore[arg-type]

@@ -378,3 +378,28 @@ def test_short_secrets_do_not_garble_error_messages(env: Path) -> None:
     with pytest.raises(FlyctlError) as err:
         fly(env).run(["status", "--app", "shop-dev"], redact=["dev", "op"])
     assert err.value.message == 'failed to get app: Could not find App "shop-dev"'
+
+
+# --------------------------------------------------------------------------- credentials in output
+def test_malformed_json_snippet_hides_passwords_flyctl_printed(env: Path) -> None:
+    # `mpg status --json` carries the cluster password, which no caller knows to redact.
+    cut = env / "cut-json"
+    cut.write_text(
+        "#!/usr/bin/env python3\n"
+        'print(\'{"credentials": {"password": "pw-Zx81", "user": "fly-user", \'\n'
+        '      \'"pgbouncer_uri": "postgresql://fly-user:pw-Zx81@pgbouncer.x.flympg.net/fly", '
+        "'\n      '\"x\": \"mysql://u:p')\n"
+    )
+    cut.chmod(0o755)
+    with pytest.raises(FlyctlError) as err:
+        Flyctl(cwd=str(env), binary=str(cut)).run_json(["mpg", "status", "abc", "--json"])
+    assert "pw-Zx81" not in str(err.value)
+    assert err.value.kind == "malformed"
+    assert err.value.message == (
+        "expected JSON on stdout (Invalid control character at at char 154), got: "
+        + repr(
+            f'{{"credentials": {{"password": "{REDACTED}", "user": "fly-user", '
+            f'"pgbouncer_uri": "postgresql://fly-user:{REDACTED}@pgbouncer.x.flympg.net/fly", '
+            f'"x": "mysql://u:{REDACTED}\n'
+        )
+    )
