@@ -32,12 +32,14 @@ ACTIONLINT_DIR = ROOT / "tools" / "actionlint"
 STACKS = ["dev", "staging", "prod"]
 GCP_AUTH = "google-github-actions/auth"
 PULUMI = "pulumi/actions"
+FLYCTL = "superfly/flyctl-actions/setup-flyctl"
 SETUP = "./.github/actions/setup"
 FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository"
 DRIFT_GUARD = "github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'"
 
-# owner/repo[/path]@vN[.N[.N]] or a full commit SHA; branches and bare names are not pins.
-_PINNED = re.compile(r"^[\w.-]+/[\w.-]+(?:/[\w./-]+)?@(?:v\d+(?:\.\d+){0,2}|[0-9a-f]{40})$")
+# owner/repo[/path]@[v]N[.N[.N]] or a full commit SHA; branches and bare names are not pins.
+# Some publishers tag without the `v` (superfly/flyctl-actions: `1.5`).
+_PINNED = re.compile(r"^[\w.-]+/[\w.-]+(?:/[\w./-]+)?@(?:v?\d+(?:\.\d+){0,2}|[0-9a-f]{40})$")
 
 
 class _Yaml12Loader(yaml.SafeLoader):
@@ -154,6 +156,9 @@ def test_loader_keeps_on_as_a_key() -> None:
         ("actions/checkout@v4.2.1", True),
         ("github/codeql-action/init@v3", True),
         ("actions/checkout@" + "a" * 40, True),
+        ("superfly/flyctl-actions/setup-flyctl@1.5", True),
+        ("superfly/flyctl-actions/setup-flyctl@master", False),
+        ("superfly/flyctl-actions/setup-flyctl@1.5-rc", False),
         ("./.github/actions/setup", True),
         ("actions/checkout@main", False),
         ("actions/checkout@master", False),
@@ -228,12 +233,25 @@ def test_pulumi_runs_after_checkout_venv_and_auth_with_its_tokens(
     workflow: str, name: str, job: dict[str, Any]
 ) -> None:
     steps = [s.get("uses", "run").split("@")[0] for s in job["steps"]]
-    # Pulumi.yaml's `virtualenv: .venv` must exist, and GCP creds be exported, before pulumi.
-    assert steps == ["actions/checkout", SETUP, GCP_AUTH, PULUMI]
+    # Pulumi.yaml's `virtualenv: .venv` must exist, flyctl be on PATH for the Fly providers,
+    # and GCP creds be exported, before pulumi.
+    assert steps == ["actions/checkout", SETUP, FLYCTL, GCP_AUTH, PULUMI]
     assert steps_using(job, PULUMI)[0]["env"] == {
         "PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}",
         "FLY_API_TOKEN": "${{ secrets.FLY_API_TOKEN }}",
     }
+
+
+@pytest.mark.parametrize(("workflow", "name", "job"), JOBS)
+def test_flyctl_is_installed_exactly_where_pulumi_runs(
+    workflow: str, name: str, job: dict[str, Any]
+) -> None:
+    # The root infera.yaml targets Fly: `pulumi up`, refresh and preview call flyctl. The offline
+    # plan job does not, and installs nothing it does not need.
+    installs = steps_using(job, FLYCTL)
+    assert len(installs) == int(bool(steps_using(job, PULUMI)))
+    for step in installs:
+        assert step["uses"] == "superfly/flyctl-actions/setup-flyctl@1.5"
 
 
 def test_setup_action_builds_the_venv_from_the_hashed_requirements() -> None:
