@@ -259,7 +259,8 @@ class SecretsProvider(_FlyProvider):
     """App secrets: set through stdin with `secrets import`, removed with `secrets unset`.
 
     Inputs: `app`, `values` (name -> value, a Pulumi secret), `stage`. Outputs keep `digests`
-    (name -> sha256), never `values`. With `stage`, the values wait for the next deploy, which
+    (name -> sha256, a secret output too: unsalted, they give a short value away), never
+    `values`. With `stage`, the values wait for the next deploy, which
     the stack's Deploy resource runs because its trigger includes these digests.
     """
 

@@ -50,7 +50,7 @@ class App(dynamic.Resource, module="fly", name="App"):
 
 
 class Secrets(dynamic.Resource, module="fly", name="Secrets"):
-    """The app secrets this program owns. Values go in; only their digests come out."""
+    """The app secrets this program owns. Values go in; only their digests come out, sealed."""
 
     app: pulumi.Output[str]
     stage: pulumi.Output[bool]
@@ -73,7 +73,11 @@ class Secrets(dynamic.Resource, module="fly", name="Secrets"):
             "stage": stage,
             "digests": None,
         }
-        super().__init__(providers.SecretsProvider(runner), resource_name, props, _opts(opts))
+        # The digests are unsalted sha256 of the values: for a low-entropy value ("dev",
+        # "true") a digest in plaintext state gives the value away, so they are sealed too.
+        super().__init__(
+            providers.SecretsProvider(runner), resource_name, props, _opts(opts, ["digests"])
+        )
 
 
 class Postgres(dynamic.Resource, module="fly", name="Postgres"):
@@ -208,7 +212,10 @@ class Deploy(dynamic.Resource, module="fly", name="Deploy"):
             "image_ref": None,
             "release_version": None,
         }
-        super().__init__(providers.DeployProvider(runner), resource_name, props, _opts(opts))
+        # The trigger digests the secret digests (and the database's connection string).
+        super().__init__(
+            providers.DeployProvider(runner), resource_name, props, _opts(opts, ["trigger"])
+        )
 
 
 class Scale(dynamic.Resource, module="fly", name="Scale"):

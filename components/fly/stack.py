@@ -145,8 +145,9 @@ class PhoenixFly(pulumi.ComponentResource):
             assert args.build_path is not None
             source = "context:" + context_digest(Path(args.build_path), args.dockerfile)
         trigger_toml = render_for_trigger(args.toml)
-        trigger = secrets.digests.apply(
-            lambda d: deploy_trigger(source, trigger_toml, dict(d or {}))
+        # Secret: it is a function of the secret digests, so it is as revealing as they are.
+        trigger = pulumi.Output.secret(
+            secrets.digests.apply(lambda d: deploy_trigger(source, trigger_toml, dict(d or {})))
         )
         before_deploy: list[pulumi.Resource] = [app, secrets, *ips]
         before_deploy += [x for x in (database, storage) if x is not None]

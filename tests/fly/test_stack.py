@@ -17,6 +17,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.fly.providers import digest
 from components.fly.stack import OUTPUT_KEYS, PhoenixFly, fly_args
 from config.context import StackContext
 from config.model import InferaConfig
@@ -295,3 +296,21 @@ def test_mutating_commands_are_real_flyctl_commands() -> None:
         (Path(__file__).resolve().parents[1] / "fakes" / "flyctl-contract.json").read_text()
     )
     assert set(contract["commands"]) >= MUTATING
+
+
+def test_secret_digests_and_the_deploy_trigger_are_sealed_in_state(stack: Stack) -> None:
+    # An unsalted digest of a low-entropy value ("dev", "true") is as good as the value to
+    # anyone who reads the state: the digests and the trigger built from them are secrets.
+    stack.up(base_config(), secret="dev")
+    text = stack.state_file.read_text()
+    engine = LocalEngine(stack.state_file)
+    secrets_state = engine.state[f"{DYN}Secrets::web-secrets"]
+    deploy_state = engine.state[f"{DYN}Deploy::web-deploy"]
+    assert "digests" in secrets_state.secret_outs
+    assert "trigger" in deploy_state.secret_inputs and "trigger" in deploy_state.secret_outs
+    for value in secrets_state.outs["digests"].values():
+        assert value not in text
+    assert digest("STRIPE_KEY", "dev") == secrets_state.outs["digests"]["STRIPE_KEY"]
+    assert deploy_state.outs["trigger"] not in text
+    _, calls = stack.up(base_config(), secret="dev")
+    assert calls.mutating == 0, calls.mutating_commands
