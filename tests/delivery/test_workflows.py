@@ -234,8 +234,8 @@ def test_pulumi_runs_after_checkout_venv_and_auth_with_its_tokens(
 ) -> None:
     steps = [s.get("uses", "run").split("@")[0] for s in job["steps"]]
     # Pulumi.yaml's `virtualenv: .venv` must exist, flyctl be on PATH for the Fly providers,
-    # and GCP creds be exported, before pulumi.
-    assert steps == ["actions/checkout", SETUP, FLYCTL, GCP_AUTH, PULUMI]
+    # GCP creds be exported and the pack's config written, before pulumi.
+    assert steps == ["actions/checkout", SETUP, FLYCTL, GCP_AUTH, "run", PULUMI]
     assert steps_using(job, PULUMI)[0]["env"] == {
         "PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}",
         "FLY_API_TOKEN": "${{ secrets.FLY_API_TOKEN }}",
@@ -252,6 +252,24 @@ def test_flyctl_is_installed_exactly_where_pulumi_runs(
     assert len(installs) == int(bool(steps_using(job, PULUMI)))
     for step in installs:
         assert step["uses"] == "superfly/flyctl-actions/setup-flyctl@1.5"
+
+
+@pytest.mark.parametrize(("workflow", "name", "job"), PULUMI_JOBS)
+def test_every_pulumi_run_enforces_the_pack_with_the_stacks_own_config(
+    workflow: str, name: str, job: dict[str, Any]
+) -> None:
+    (pulumi,) = steps_using(job, PULUMI)
+    assert pulumi["with"]["policyPacks"] == "policy"
+    assert pulumi["with"]["policyPackConfigs"] == "${{ runner.temp }}/policy-config.json"
+    assert (ROOT / "policy" / "PulumiPolicy.yaml").is_file()
+    (config,) = [s for s in job["steps"] if "run" in s]
+    assert config["run"] == (
+        '.venv/bin/python -m phxstack.policy_run --stack "$STACK" > '
+        '"$RUNNER_TEMP/policy-config.json"'
+    )
+    # The config is written for the very stack pulumi runs against.
+    stack = pulumi["with"]["stack-name"].removeprefix("${{ vars.PULUMI_ORG }}/")
+    assert config["env"] == {"STACK": stack}
 
 
 def test_setup_action_builds_the_venv_from_the_hashed_requirements() -> None:
@@ -292,13 +310,17 @@ def test_plan_job_validates_then_plans_each_stack_into_a_collapsed_summary() -> 
     assert job["strategy"]["matrix"] == {"stack": STACKS}
     runs = [s["run"] for s in job["steps"] if "run" in s]
     assert runs[0] == '.venv/bin/phxstack validate --stack "$STACK"'
-    plan = runs[1]
-    # Text mode (no --json): the summary is for people.
-    assert plan.startswith('.venv/bin/phxstack plan --stack "$STACK" |')
-    assert "--json" not in plan
-    assert "<details>" in plan
-    assert "</details>" in plan
-    assert plan.rstrip().endswith('>> "$GITHUB_STEP_SUMMARY"')
+    plan = [line.strip() for line in runs[1].splitlines() if not line.strip().startswith("#")]
+    # Text mode (no --json): the summary is for people. --strict: a mandatory (production)
+    # violation fails the job, after its plan reached the summary.
+    assert plan[:2] == [
+        "status=0",
+        '.venv/bin/phxstack plan --strict --stack "$STACK" | tee "$RUNNER_TEMP/plan.txt" '
+        "|| status=$?",
+    ]
+    assert "--json" not in runs[1]
+    assert '<details><summary>phxstack plan: <code>${STACK}</code></summary>"' in runs[1]
+    assert plan[-2:] == ['} >> "$GITHUB_STEP_SUMMARY"', 'exit "$status"']
     for step in job["steps"]:
         if "run" in step:
             assert step["env"] == {"STACK": "${{ matrix.stack }}"}
@@ -320,6 +342,8 @@ def test_preview_job_comments_one_edited_compact_diff_per_stack() -> None:
         "command": "preview",
         "stack-name": "${{ vars.PULUMI_ORG }}/${{ matrix.stack }}",
         "work-dir": ".",
+        "policyPacks": "policy",
+        "policyPackConfigs": "${{ runner.temp }}/policy-config.json",
         "diff": True,
         "comment-on-pr": True,
         "edit-pr-comment": True,
