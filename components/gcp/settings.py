@@ -28,12 +28,15 @@ CUSTOM_MIN_MIB = 3840
 CUSTOM_STEP_MIB = 256
 CUSTOM_MAX_VCPU = 96
 
-# Direct VPC egress takes subnet addresses per instance, and up to twice as many while a new
-# revision rolls out (run/docs/configuring/vpc-direct-vpc, "IP address allocation"); Google asks
-# for at least a /26. Four addresses per instance keeps a rollout at max scale inside the range.
-SUBNET_ADDRESSES_PER_INSTANCE = 4
-SUBNET_MAX_PREFIX = 26
-SUBNET_BASE = "10.8.0.0"
+# The Direct VPC egress subnet's range is fixed, never derived from max_instances. The provider
+# replaces a subnet whose range shrinks (terraform-provider-google, ForceNewIfChange with
+# IsShrinkageIpCidr); the new subnet then overlaps the old one, which is abandoned rather than
+# deleted (network.py), and the deploy can never succeed.
+# Sizing (run/docs/configuring/vpc-direct-vpc, "IP address allocation"): in steady state Cloud
+# Run uses 2 addresses per instance, the range must be a /26 or larger, and Google reserves 4
+# per subnet. A /21 (2048) holds 2 x 1000 instances, the ceiling config/limits.py allows. An
+# idle range costs nothing, and the older /26-/22 ranges at the same base grow into it in place.
+SUBNET_CIDR = "10.8.0.0/21"
 # Private services access: Google's examples reserve a /16 for producer services (gcp.md §3).
 PEERING_PREFIX_LENGTH = 16
 
@@ -172,13 +175,6 @@ def cloud_sql_tier(size_mib: int) -> str:
     return f"db-custom-{vcpus}-{memory}"
 
 
-def subnet_cidr(max_instances: int) -> str:
-    """A subnet big enough for every instance during a rollout; never smaller than a /26."""
-    needed = max_instances * SUBNET_ADDRESSES_PER_INSTANCE + 4  # Google reserves 4 per subnet
-    prefix = min(SUBNET_MAX_PREFIX, 32 - math.ceil(math.log2(needed)))
-    return f"{SUBNET_BASE}/{prefix}"
-
-
 def probe_settings(infera: InferaConfig) -> ProbeSettings:
     hc = infera.deployment.health_check
     period = max(1, round(hc.interval))
@@ -244,9 +240,7 @@ def gcp_args(ctx: StackContext) -> GcpStackArgs:
 
     network = None
     if needs_vpc:
-        network = NetworkSettings(
-            subnet_cidr=subnet_cidr(infera.max_instances), private_services_access=private_db
-        )
+        network = NetworkSettings(subnet_cidr=SUBNET_CIDR, private_services_access=private_db)
 
     database = None
     if db is not None:

@@ -110,6 +110,13 @@ def test_only_an_env_var_change_touches_only_the_service_and_its_job(project_dir
     }
 
 
+def test_a_scaling_change_touches_only_the_service_never_the_subnet(project_dir: Path) -> None:
+    # A new subnet range would force a replacement that overlaps the abandoned subnet.
+    before = run_gcp(FULL, project_dir)
+    after = run_gcp(with_(FULL, deployment={"machines": {"max_count": 40}}), project_dir)
+    assert _changed(before, after) == {f"{SERVICE}::shop-service-service"}
+
+
 def test_a_source_change_changes_the_image_tag_and_the_digest(project_dir: Path) -> None:
     before = run_gcp(FULL, project_dir)
     (project_dir / "app" / "lib" / "my_app" / "repo.ex").write_text("# changed\n", "utf-8")

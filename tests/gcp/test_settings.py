@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from components.gcp.settings import (
+    SUBNET_CIDR,
     GcpSettingsError,
     cloud_sql_tier,
     gcp_args,
     plain_env,
     probe_settings,
-    subnet_cidr,
 )
 from config.context import StackContext
+from config.limits import MAX_INSTANCES
 from config.model import InferaConfig
 
 from .conftest import FULL, GCP_PROJECT, with_
@@ -47,15 +49,22 @@ def test_cloud_sql_tier_is_the_smallest_that_fits(mib: int, tier: str) -> None:
     assert cloud_sql_tier(mib) == tier
 
 
-@pytest.mark.parametrize(
-    ("max_instances", "cidr"),
-    [(1, "10.8.0.0/26"), (8, "10.8.0.0/26"), (15, "10.8.0.0/26"), (16, "10.8.0.0/25"),
-     (100, "10.8.0.0/23"), (1000, "10.8.0.0/20")],
-)  # fmt: skip
-def test_subnet_holds_four_addresses_per_instance(max_instances: int, cidr: str) -> None:
-    assert subnet_cidr(max_instances) == cidr
-    prefix = int(cidr.rsplit("/", 1)[1])
-    assert 2 ** (32 - prefix) - 4 >= 4 * max_instances
+@pytest.mark.parametrize("max_count", [1, 15, 16, 100, MAX_INSTANCES])
+def test_subnet_range_never_moves_with_scaling(tmp_path: Path, max_count: int) -> None:
+    # A changed range forces a new subnet overlapping the abandoned one: the range must be
+    # the same whatever max_count says, and big enough for Cloud Run's ceiling.
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile").write_text("FROM scratch\n")
+    raw = with_(FULL, deployment={"machines": {"count": 1, "max_count": max_count}})
+    network = gcp_args(ctx(raw, tmp_path)).network
+    assert network is not None and network.subnet_cidr == "10.8.0.0/21"
+
+
+def test_subnet_holds_two_addresses_per_instance_at_cloud_runs_ceiling() -> None:
+    subnet = ipaddress.ip_network(SUBNET_CIDR)
+    assert subnet.num_addresses - 4 >= 2 * MAX_INSTANCES  # Google reserves 4 per subnet
+    assert subnet.prefixlen <= 26  # Google's minimum for Direct VPC egress
+    assert subnet.is_private
 
 
 def test_probe_timeout_stays_below_period_and_startup_allows_two_minutes() -> None:

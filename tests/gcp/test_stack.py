@@ -151,7 +151,7 @@ def test_network_is_a_custom_vpc_with_a_direct_egress_subnet_abandoned_on_destro
     subnet = dev.one(SUBNET)
     assert {k: v for k, v in subnet.inputs.items() if k != "network"} == {
         "region": "us-central1",
-        "ipCidrRange": "10.8.0.0/26",
+        "ipCidrRange": "10.8.0.0/21",
         "privateIpGoogleAccess": True,
         "deletionPolicy": "ABANDON",
     }
