@@ -2,19 +2,24 @@
 
 The engine answers a StackReference as a `pulumi:pulumi:StackReference` resource whose state
 holds the other stack's `outputs`; the mock below answers exactly that, with outputs taken from
-the samples' real plans where they are known.
+the samples' real `plan --json` where they are known (the Fly one with a custom domain), and
+plausible values, written out below, where the plan says `[unknown]`.
 """
 
 from __future__ import annotations
 
+import json
 import runpy
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
+import yaml
 
 from phxstack.mocks import ProgramRun, ProjectMocks, run_program
+from tests.delivery.plans import ROOT, SAMPLES, run_plan, sample_plan
 
 CONSUMER = Path(__file__).resolve().parents[2] / "examples" / "consumer"
 CONFIG = {
@@ -58,29 +63,60 @@ def run_consumer(
     return run, mocks
 
 
-GCP_OUTPUTS = {
-    "outputs_version": 1,
-    "provider": "gcp",
-    "url": "https://my-phoenix-app-abc123-uc.a.run.app",
-    "app_name": "my-phoenix-app",
-    "dns_records": [],
-}
-FLY_OUTPUTS = {
-    "outputs_version": 1,
-    "provider": "fly",
-    "url": "https://app.example.com",
-    "app_name": "my-phoenix-app",
-    "dns_records": [
-        {"type": "A", "name": "app.example.com", "value": "66.241.125.1"},
-        {"type": "AAAA", "name": "app.example.com", "value": "2a09:8280:1::1"},
-        {
-            "type": "CNAME",
-            "name": "_acme-challenge.app.example.com",
-            # As Fly's API returns it: relative, without the root dot.
-            "value": "app.example.com.x.flydns.net",
-        },
-    ],
-}
+def _known_outputs(plan: dict[str, Any], filled: dict[str, Any]) -> dict[str, Any]:
+    """The plan's outputs with its unknowns replaced by `filled`, which must name exactly them."""
+    outputs = dict(plan["outputs"])
+    unknown = sorted(k for k, v in outputs.items() if v == "[unknown]")
+    assert unknown == sorted(filled), "fill exactly the outputs the plan cannot know"
+    return {**outputs, **filled}
+
+
+def _fly_plan_with_domain(domain: str) -> dict[str, Any]:
+    """The Fly sample's prod plan with a custom domain, so that it has DNS records to export."""
+    doc = yaml.safe_load(SAMPLES["fly"].read_text(encoding="utf-8"))
+    doc["domain"] = domain
+    doc["env_vars"]["PHX_HOST"] = domain
+    doc["app"]["path"] = str((SAMPLES["fly"].parent / doc["app"]["path"]).resolve())
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "infera.yaml"
+        config.write_text(yaml.safe_dump(doc), encoding="utf-8")
+        code, out, err = run_plan(
+            "--config", str(config), "--stack", "prod", "--project-dir", str(ROOT), "--json"
+        )
+    assert code == 0, err
+    plan: dict[str, Any] = json.loads(out)
+    return plan
+
+
+# Taken from the samples' prod plans; only what is known after apply is filled in by hand.
+GCP_OUTPUTS = _known_outputs(
+    sample_plan("gcp", "prod"),
+    {
+        "database_connection_name": "my-gcp-project:us-central1:my-phoenix-app-database-sql",
+        "image": "us-central1-docker.pkg.dev/my-gcp-project/my-phoenix-app/app@sha256:" + "0" * 64,
+        "redis_host": "10.0.0.3",
+        "redis_port": 6379,
+        "service_account_email": "my-phoenix-app-run@my-gcp-project.iam.gserviceaccount.com",
+    },
+)
+FLY_OUTPUTS = _known_outputs(
+    _fly_plan_with_domain("app.example.com"),
+    {
+        "image": "registry.fly.io/my-phoenix-app@sha256:" + "0" * 64,
+        "redis_host": "my-phoenix-app-redis",
+        # What `fly certs add` asks for: the app's shared IPs, and the ACME challenge target,
+        # which Fly returns relative (without the root dot).
+        "dns_records": [
+            {"type": "A", "name": "app.example.com", "value": "66.241.125.1"},
+            {"type": "AAAA", "name": "app.example.com", "value": "2a09:8280:1::1"},
+            {
+                "type": "CNAME",
+                "name": "_acme-challenge.app.example.com",
+                "value": "app.example.com.x.flydns.net",
+            },
+        ],
+    },
+)
 
 
 def test_reads_the_configured_org_project_and_stack() -> None:
@@ -101,7 +137,10 @@ def test_gcp_app_gets_an_uptime_check_on_its_url_and_an_alert_on_it() -> None:
     }
     assert check.inputs["monitoredResource"] == {
         "type": "uptime_url",
-        "labels": {"project_id": "watch", "host": "my-phoenix-app-abc123-uc.a.run.app"},
+        "labels": {
+            "project_id": "watch",
+            "host": "my-phoenix-app-123456789012.us-central1.run.app",
+        },
     }
     alert = run.one("gcp:monitoring/alertPolicy:AlertPolicy")
     assert alert.inputs["notificationChannels"] == ["projects/watch/notificationChannels/42"]
