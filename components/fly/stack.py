@@ -34,13 +34,30 @@ OUTPUT_KEYS: tuple[str, ...] = tuple(
 DEPLOY_LOGIC_VERSION = "1"
 
 
-def deploy_trigger(source: str, toml_text: str, secret_digests: dict[str, str]) -> str:
-    """What a release depends on: the source (or image), fly.toml, and every secret's digest."""
+def deploy_trigger(
+    source: str, toml_text: str, secret_digests: dict[str, str], database: str = ""
+) -> str:
+    """What a release depends on: the source (or image), fly.toml, every secret's digest, and
+    which database DATABASE_URL points at.
+
+    `database` matters because the attach sets DATABASE_URL only as a staged secret: a new
+    cluster with no deploy leaves the machines on the destroyed one's URL. Without a database
+    the trigger is what it was before the database was part of it, so such stacks do not
+    redeploy for nothing.
+    """
     h = hashlib.sha256()
     secrets = json.dumps(secret_digests, sort_keys=True)
-    for part in (DEPLOY_LOGIC_VERSION, source, toml_text, secrets):
+    parts = [DEPLOY_LOGIC_VERSION, source, toml_text, secrets] + ([database] if database else [])
+    for part in parts:
         h.update(part.encode() + b"\0")
     return h.hexdigest()
+
+
+def database_identity(kind: str, cluster_id: str | None, connection_string: str | None) -> str:
+    """The attached cluster: its id, and a digest of the URL (an unmanaged cluster replaced
+    under the same name keeps its id but gets a new password). Only ever inside the trigger."""
+    url = hashlib.sha256((connection_string or "").encode()).hexdigest()
+    return f"{kind}\0{cluster_id or ''}\0{url}"
 
 
 class PhoenixFly(pulumi.ComponentResource):
@@ -145,10 +162,18 @@ class PhoenixFly(pulumi.ComponentResource):
             assert args.build_path is not None
             source = "context:" + context_digest(Path(args.build_path), args.dockerfile)
         trigger_toml = render_for_trigger(args.toml)
-        # Secret: it is a function of the secret digests, so it is as revealing as they are.
-        trigger = pulumi.Output.secret(
-            secrets.digests.apply(lambda d: deploy_trigger(source, trigger_toml, dict(d or {})))
+        database_id: pulumi.Input[str] = ""
+        if database is not None and args.database is not None:
+            db_kind = args.database.kind
+            database_id = pulumi.Output.all(database.cluster_id, database.connection_string).apply(
+                lambda x: database_identity(db_kind, x[0], x[1])
+            )
+        # Secret: it is a function of the secret digests and the connection string, so it is
+        # as revealing as they are.
+        plain: pulumi.Output[str] = pulumi.Output.all(secrets.digests, database_id).apply(
+            lambda x: deploy_trigger(source, trigger_toml, dict(x[0] or {}), x[1])
         )
+        trigger: pulumi.Output[str] = pulumi.Output.secret(plain)
         before_deploy: list[pulumi.Resource] = [app, secrets, *ips]
         before_deploy += [x for x in (database, storage) if x is not None]
         deploy = fly.Deploy(
@@ -189,4 +214,11 @@ class PhoenixFly(pulumi.ComponentResource):
         self.register_outputs(self.outputs)
 
 
-__all__ = ["OUTPUT_KEYS", "FlyStackArgs", "PhoenixFly", "deploy_trigger", "fly_args"]
+__all__ = [
+    "OUTPUT_KEYS",
+    "FlyStackArgs",
+    "PhoenixFly",
+    "database_identity",
+    "deploy_trigger",
+    "fly_args",
+]

@@ -314,3 +314,20 @@ def test_secret_digests_and_the_deploy_trigger_are_sealed_in_state(stack: Stack)
     assert deploy_state.outs["trigger"] not in text
     _, calls = stack.up(base_config(), secret="dev")
     assert calls.mutating == 0, calls.mutating_commands
+
+
+def test_replacing_the_database_redeploys_so_the_app_uses_the_new_one(stack: Stack) -> None:
+    # DATABASE_URL is staged by the attach; without a deploy the running machines keep the
+    # destroyed cluster's URL.
+    stack.up(base_config())
+    result, calls = stack.up(base_config(database={"provider": "fly-postgres"}))
+    assert [(s.name, s.op) for s in result.changed()] == [
+        ("web-db", "delete"),  # delete_before_replace: one DATABASE_URL per app
+        ("web-db", "replace"),
+        ("web-deploy", "update"),
+    ]
+    assert calls.mutating_commands == (
+        "secrets unset", "mpg destroy", "postgres create", "postgres attach", "deploy",
+    )  # fmt: skip
+    _, calls = stack.up(base_config(database={"provider": "fly-postgres"}))
+    assert calls.mutating == 0, calls.mutating_commands
