@@ -8,11 +8,13 @@ a `StackContext`; none of them reads YAML or `pulumi.Config` itself.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
 
+from config.errors import ConfigError, Problem
 from config.model import InferaConfig
 
 # Pulumi project name, and so the namespace of this program's stack config keys.
@@ -42,43 +44,59 @@ class StackContext:
         return Path(os.path.relpath(path))
 
 
-def from_pulumi() -> StackContext:
-    """Build the context inside a running Pulumi program (`pulumi up`, preview, or `plan`).
+def deploy_problems(
+    config_path: Path,
+    stack: str,
+    infera: InferaConfig,
+    secret_state: Callable[[str], str],
+    gcp_project: str | None,
+) -> list[Problem]:
+    """What stops a valid config from deploying to `stack`, found before anything is created.
 
-    Fails before any resource is registered when the config is invalid or a supplied secret
-    has no value, and says which command fixes it.
+    `secret_state(name)` says where a supplied secret's value is: "secret" (encrypted stack
+    config), "plain" (written in clear in the stack file: refused) or "missing".
     """
-    from config.errors import ConfigError, Problem
-    from config.loader import load_config, read_document
-
-    stack = pulumi.get_stack()
-    cfg = pulumi.Config(PROJECT)
-    config_path = Path(cfg.get("config") or "infera.yaml")
-    infera = load_config(config_path, stack)
+    from config.loader import read_document
 
     problems: list[Problem] = []
-    supplied: dict[str, pulumi.Output[str]] = {}
     doc = None
+
+    def place(path: tuple[str | int, ...]) -> tuple[int, int]:
+        nonlocal doc
+        doc = doc or read_document(config_path)
+        return doc.place(path)
+
     for name in infera.supplied_secrets():
-        value = cfg.get_secret(name)
-        if value is None:
-            doc = doc or read_document(config_path)
-            index = infera.secrets.index(name)
-            line, col = doc.place(("secrets", index))
+        state = secret_state(name)
+        if state == "secret":
+            continue
+        index = infera.secrets.index(name)
+        line, col = place(("secrets", index))
+        fix = f"`pulumi config set --secret {name} --stack {stack}`"
+        message = (
+            f"{name} has no value in stack {stack!r}; run {fix} (it reads the value from stdin "
+            "when you leave it off the command line)"
+            if state == "missing"
+            else f"{name} is stored in clear text in Pulumi.{stack}.yaml; remove it there and "
+            f"run {fix} so it is encrypted"
+        )
+        problems.append(Problem(str(config_path), line, col, f"secrets[{index}]", message))
+    if infera.app.image is None:
+        context = (config_path.resolve().parent / infera.app.path).resolve()
+        dockerfile = context / infera.app.dockerfile
+        if not dockerfile.is_file():
+            line, col = place(("app", "path"))
+            what = "does not exist" if not context.is_dir() else f"has no {infera.app.dockerfile}"
             problems.append(
                 Problem(
                     str(config_path),
                     line,
                     col,
-                    f"secrets[{index}]",
-                    f"{name} has no value in stack {stack!r}; run "
-                    f"`pulumi config set --secret {name} --stack {stack}` (it reads the value "
-                    "from stdin when you leave it off the command line)",
+                    "app.path",
+                    f"the build context {infera.app.path!r} ({context}) {what}; point app.path "
+                    "at the Phoenix app, or set app.image to a prebuilt image",
                 )
             )
-        else:
-            supplied[name] = value
-    gcp_project = pulumi.Config("gcp").get("project")
     if infera.provider == "gcp" and not gcp_project:
         problems.append(
             Problem(
@@ -90,6 +108,34 @@ def from_pulumi() -> StackContext:
                 f"{stack}`",
             )
         )
+    return problems
+
+
+def from_pulumi() -> StackContext:
+    """Build the context inside a running Pulumi program (`pulumi up`, preview, or `plan`).
+
+    Fails before any resource is registered when the config is invalid, a supplied secret has
+    no value, or the build context is missing, and says which command fixes it.
+    """
+    from config.loader import load_config
+
+    stack = pulumi.get_stack()
+    cfg = pulumi.Config(PROJECT)
+    config_path = Path(cfg.get("config") or "infera.yaml")
+    infera = load_config(config_path, stack)
+    supplied = {
+        name: value
+        for name in infera.supplied_secrets()
+        if (value := cfg.get_secret(name)) is not None
+    }
+    gcp_project = pulumi.Config("gcp").get("project")
+
+    def secret_state(name: str) -> str:
+        # Pulumi's Config does not say whether a value was encrypted; the stack file check in
+        # `phxstack validate --stack` catches values written in clear.
+        return "secret" if name in supplied else "missing"
+
+    problems = deploy_problems(config_path, stack, infera, secret_state, gcp_project)
     if problems:
         raise ConfigError(problems)
     return StackContext(

@@ -157,3 +157,10 @@ PROGRAM_ENV: dict[str, str] = {
     "ERL_AFLAGS": "(set for Fly clustering)",
     "ECTO_IPV6": "(set on Fly, whose private network is IPv6)",
 }
+
+# The largest Cloud SQL Enterprise custom tier: 96 vCPUs x 6.5 GiB (Cloud SQL "machine series"
+# docs), the same bound `components/gcp/settings.py` maps sizes against.
+CLOUD_SQL_MAX_MIB = 96 * 6656
+CLOUD_SQL_MIN_DISK_MIB = 10 * 1024
+# Cloud Run's largest max-instances setting (run/docs/configuring/max-instances).
+MAX_INSTANCES = 1000

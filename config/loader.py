@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from config.errors import ConfigError, Problem
 from config.hints import did_you_mean
-from config.model import At, InferaConfig
+from config.model import At, AtMany, InferaConfig
 
 MAX_BYTES = 1024 * 1024  # an infera.yaml is a page or two; anything near this is a mistake
 MAX_NODES = 20_000  # alias expansions count: a "billion laughs" file stops here, quickly
@@ -198,6 +198,8 @@ def read_document(path: Path) -> Document:
 
 def _deep_merge(base: Any, overlay: Any) -> Any:
     """Mappings merge key by key; anything else in the overlay replaces; null removes."""
+    if isinstance(overlay, dict) and not isinstance(base, dict):
+        base = {}  # `count: null` under a section the base lacks still means "nothing here"
     if isinstance(base, dict) and isinstance(overlay, dict):
         out = dict(base)
         for key, value in overlay.items():
@@ -302,6 +304,16 @@ def _dotted(path: Path_) -> str:
     return out
 
 
+_DEFAULT_PATTERN_HINT = "{value!r} is not in the expected form"
+_PATTERN_HINTS = {
+    "image": "{value!r}: an image reference cannot be empty or contain spaces",
+    "version": "{value!r}: Phoenix 1.7 or later, written like '1.7' (releases need "
+    "phx.gen.release)",
+    "elixir_version": "{value!r}: write the Elixir version like '1.16'",
+    "path": "{value!r}: the health check path must start with '/'",
+}
+
+
 def _message(err: Any, path: Path_) -> tuple[Path_, str, bool]:
     """(path, message, point-at-key) for one pydantic error."""
     kind = err["type"]
@@ -341,7 +353,15 @@ def _message(err: Any, path: Path_) -> tuple[Path_, str, bool]:
         quote = "; quote it if it looks like a number" if isinstance(value, int | float) else ""
         return path, f"expected text, got {_show(value)}{quote}", False
     if kind == "string_pattern_mismatch":
-        return path, f"{value!r} is not in the expected form (e.g. '1.7')", False
+        return (
+            path,
+            _PATTERN_HINTS.get(str(path[-1]) if path else "", _DEFAULT_PATTERN_HINT).format(
+                value=value
+            ),
+            False,
+        )
+    if kind == "greater_than_equal" and ctx.get("ge") == 1 and isinstance(value, float):
+        return path, f"must be at least 1s, got {value:g}s", False
     msg = err["msg"].replace("Input should be", "should be").replace("Value error, ", "")
     return path, f"{msg}, got {_show(value)}", False
 
@@ -361,9 +381,16 @@ def _show(value: Any) -> str:
 
 def _problems(exc: ValidationError, doc: Document) -> Iterator[Problem]:
     for err in exc.errors(include_url=False):
-        path, message, at_key = _message(err, _clean_loc(err["loc"]))
-        line, col = doc.place(path, key=at_key)
-        yield Problem(doc.file, line, col, _dotted(path), message)
+        many = (err.get("ctx") or {}).get("error")
+        errors: list[Any] = (
+            [{**err, "ctx": {"error": one}} for one in many.problems]
+            if isinstance(many, AtMany)
+            else [err]
+        )
+        for one in errors:
+            path, message, at_key = _message(one, _clean_loc(tuple(one["loc"])))
+            line, col = doc.place(path, key=at_key)
+            yield Problem(doc.file, line, col, _dotted(path), message)
 
 
 def validate_document(doc: Document, stack: str | None) -> InferaConfig:

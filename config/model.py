@@ -50,6 +50,21 @@ class At(ValueError):
         self.relative = relative
 
 
+def _raise_all(problems: list[At]) -> None:
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise AtMany(problems)
+
+
+class AtMany(ValueError):
+    """Several broken rules at once, so one `validate` run lists every one of them."""
+
+    def __init__(self, problems: list[At]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
 SizeMiB = Annotated[
     int,
     BeforeValidator(parse_size_mib),
@@ -138,7 +153,9 @@ class Framework(_Model):
 
     name: Literal["phoenix"] = Field("phoenix", description="The web framework; only 'phoenix'.")
     version: str = Field(
-        "1.7", pattern=r"^\d+\.\d+(\.\d+)?$", description="Phoenix version, e.g. '1.7'."
+        "1.7",
+        pattern=r"^1\.([7-9]|[1-9]\d)(\.\d+)?$",
+        description="Phoenix version, e.g. '1.7' (1.7 or later: releases need phx.gen.release).",
     )
     elixir_version: str = Field(
         "1.16",
@@ -154,8 +171,9 @@ class App(_Model):
     dockerfile: str = Field("Dockerfile", description="Dockerfile, relative to `path`.")
     image: str | None = Field(
         None,
-        min_length=1,
-        description="A prebuilt image to run instead of building `path` (skips the build).",
+        pattern=r"^\S+$",
+        description="A prebuilt image to run instead of building `path` (skips the build); pin "
+        "it by digest (name@sha256:…) so a new push rolls a new revision.",
     )
     port: int = Field(4000, ge=1, le=65535, description="Port the Phoenix endpoint listens on.")
 
@@ -174,11 +192,15 @@ class Machines(_Model):
         None, description="Memory per instance, e.g. '512mb' or '2Gi' (default 512mb Fly, 2Gi GCP)."
     )
     count: int = Field(
-        2, ge=0, description="Instances always running (Fly min_machines_running, Cloud Run min)."
+        2,
+        ge=0,
+        le=limits.MAX_INSTANCES,
+        description="Instances always running (Fly min_machines_running, Cloud Run min).",
     )
     max_count: int | None = Field(
         None,
         ge=1,
+        le=limits.MAX_INSTANCES,
         description="Cloud Run: most instances autoscaling may run (default max(count, 1) * 4).",
     )
 
@@ -195,8 +217,10 @@ class HealthCheck(_Model):
     path: str = Field(
         "/health", pattern=r"^/", description="HTTP path that returns 200 when healthy."
     )
-    interval: Duration = Field(10.0, gt=0, description="Time between checks, e.g. '10s'.")
-    timeout: Duration = Field(2.0, gt=0, description="How long one check may take, e.g. '2s'.")
+    # Whole seconds at least: Cloud Run probes count in seconds, and a sub-second Fly check
+    # would be rendered as "0s".
+    interval: Duration = Field(10.0, ge=1, description="Time between checks, e.g. '10s'.")
+    timeout: Duration = Field(2.0, ge=1, description="How long one check may take, e.g. '2s'.")
     grace_period: Duration = Field(
         10.0, ge=0, description="Time after start before failures count, e.g. '10s'."
     )
@@ -247,7 +271,7 @@ class Deployment(_Model):
         default_factory=Concurrency, description="Per-instance limits."
     )
     kill_timeout: Duration = Field(
-        5.0, gt=0, le=300, description="Grace between SIGTERM and SIGKILL on Fly, e.g. '5s'."
+        5.0, ge=1, le=300, description="Grace between SIGTERM and SIGKILL on Fly, e.g. '5s'."
     )
     public: bool = Field(
         True, description="Serve the app to the internet (Cloud Run: no invoker IAM check)."
@@ -269,7 +293,11 @@ class Database(_Model):
     size: SizeMiB = Field(
         1024, description="Database memory, e.g. '1gb'; maps to a Cloud SQL tier or Fly VM size."
     )
-    disk: SizeMiB = Field(10 * 1024, description="Storage volume size, e.g. '10gb'.")
+    disk: SizeMiB = Field(
+        10 * 1024,
+        description="Initial volume size, e.g. '10gb'; Cloud SQL then grows it itself and never "
+        "shrinks it, so later raises here are not applied.",
+    )
     version: int = Field(16, ge=13, le=17, description="PostgreSQL major version.")
     pool_size: int = Field(10, ge=1, le=500, description="Ecto pool size per instance (POOL_SIZE).")
     high_availability: bool = Field(
@@ -427,60 +455,87 @@ class InferaConfig(_Model):
     @classmethod
     def _env_vars(cls, v: dict[str, str], info: ValidationInfo) -> dict[str, str]:
         provider = info.data.get("provider")
+        problems: list[At] = []
         for name, value in v.items():
+            path = ("env_vars", name)
             if not ENV_NAME_RE.match(name):
-                raise At(
-                    ("env_vars", name),
-                    f"{name!r} is not a valid environment variable name: use letters, digits "
-                    "and underscores, not starting with a digit",
+                problems.append(
+                    At(
+                        path,
+                        f"{name!r} is not a valid environment variable name: use letters, "
+                        "digits and underscores, not starting with a digit",
+                    )
                 )
-            if name in limits.PROGRAM_ENV:
-                raise At(
-                    ("env_vars", name),
-                    f"{name} is set by this program; configure it through "
-                    f"{limits.PROGRAM_ENV[name]} instead",
+            elif name in limits.PROGRAM_ENV:
+                problems.append(
+                    At(
+                        path,
+                        f"{name} is set by this program; configure it through "
+                        f"{limits.PROGRAM_ENV[name]} instead",
+                    )
                 )
             # A reserved name (FLY_API_TOKEN) is reported as reserved by the cross-field check;
             # "move it to secrets" would only lead to that same refusal.
-            reason = (
+            elif reason := (
                 None if _reserved_reason(provider, name) else looks_like_secret_value(name, value)
-            )
-            if reason:
-                raise At(
-                    ("env_vars", name),
-                    f"{name} looks like a secret ({reason}); list {name} under `secrets:` and "
-                    f"set its value with `pulumi config set --secret {name}`",
+            ):
+                problems.append(
+                    At(
+                        path,
+                        f"{name} looks like a secret ({reason}); list {name} under `secrets:` "
+                        f"and set its value with `pulumi config set --secret {name}`",
+                    )
                 )
+        _raise_all(problems)
         return v
 
     @field_validator("secrets")
     @classmethod
     def _secrets(cls, v: list[str]) -> list[str]:
         seen: set[str] = set()
+        problems: list[At] = []
         for i, name in enumerate(v):
             problem = secret_name_problem(name)
             if problem:
-                raise At(("secrets", i), problem)
-            if name in seen:
-                raise At(("secrets", i), f"secret {name} is listed twice")
-            if name in limits.PROGRAM_ENV:
+                problems.append(At(("secrets", i), problem))
+            elif name in seen:
+                problems.append(At(("secrets", i), f"secret {name} is listed twice"))
+            elif name in limits.PROGRAM_ENV:
                 # The program's value would silently win over (or clash with) the secret's.
-                raise At(
-                    ("secrets", i),
-                    f"{name} is set by this program; configure it through "
-                    f"{limits.PROGRAM_ENV[name]} instead",
+                problems.append(
+                    At(
+                        ("secrets", i),
+                        f"{name} is set by this program; configure it through "
+                        f"{limits.PROGRAM_ENV[name]} instead",
+                    )
                 )
             seen.add(name)
+        _raise_all(problems)
         return v
 
     # ---- cross-field rules ------------------------------------------------------------------
 
     @model_validator(mode="after")
     def _cross_field(self) -> InferaConfig:
-        self._check_region()
-        self._check_machines()
-        self._check_providers_fit()
-        self._check_env_against_platform()
+        # Each check stops at its own first problem, but every check runs: one `validate`
+        # lists a bad region, a bad size and a misplaced provider together.
+        problems: list[At] = []
+        for check in (
+            self._check_region,
+            self._check_machines,
+            self._check_providers_fit,
+            self._check_database_size,
+            self._check_env_against_platform,
+            self._check_host_and_overlap,
+        ):
+            try:
+                check()
+            except At as exc:
+                problems.append(exc)
+        _raise_all(problems)
+        return self
+
+    def _check_host_and_overlap(self) -> None:
         if self.domain and self.env_vars.get("PHX_HOST") not in (None, self.domain):
             raise At(
                 "env_vars.PHX_HOST",
@@ -494,7 +549,30 @@ class InferaConfig(_Model):
                 ("env_vars", name),
                 f"{name} is both an env var and a secret; keep it only under secrets",
             )
-        return self
+
+    def _check_database_size(self) -> None:
+        db = self.database
+        if db is None:
+            return
+        if db.disk % 1024:
+            raise At("database.disk", "volumes come in whole GB; write it like '10gb'")
+        if db.provider == "cloud-sql":
+            if db.size > limits.CLOUD_SQL_MAX_MIB:
+                raise At(
+                    "database.size",
+                    f"{format_size(db.size)} is more than the largest Cloud SQL Enterprise tier "
+                    f"({format_size(limits.CLOUD_SQL_MAX_MIB)})",
+                )
+            if db.disk < limits.CLOUD_SQL_MIN_DISK_MIB:
+                raise At("database.disk", "Cloud SQL disks start at 10gb")
+        elif db.provider == "fly-postgres":
+            largest = max(s.max_memory_mib for s in limits.FLY_SIZES.values())
+            if db.size > largest or db.size % limits.FLY_MEMORY_STEP_MIB:
+                raise At(
+                    "database.size",
+                    f"Fly Postgres runs on a Fly Machine: use 256mb steps up to "
+                    f"{format_size(largest)}",
+                )
 
     def _check_region(self) -> None:
         region = self.deployment.region
@@ -662,6 +740,14 @@ class InferaConfig(_Model):
                     "database.provider",
                     "Fly no longer supports unmanaged Fly Postgres; prefer 'fly-mpg' "
                     "(Managed Postgres)",
+                )
+            )
+        if self.app.image is not None and "@sha256:" not in self.app.image:
+            out.append(
+                (
+                    "app.image",
+                    "pin the prebuilt image by digest (name@sha256:…): a tag can move, and "
+                    "pushing the same tag again rolls no new revision and runs no migration",
                 )
             )
         if self.provider == "fly" and self.deployment.machines.max_count is not None:

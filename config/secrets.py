@@ -40,7 +40,12 @@ _VALUE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^xox[abpr]-[0-9A-Za-z-]{10,}$"), "a Slack token"),
     (re.compile(r"^-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
     (re.compile(r"^FlyV1 "), "a Fly token"),
+    (re.compile(r"^eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*$"), "a JSON Web Token"),
+    (re.compile(r"^SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}$"), "a SendGrid key"),
+    (re.compile(r"^AIza[0-9A-Za-z_-]{35}$"), "a Google API key"),
+    (re.compile(r"^(glpat|npm|pypi)-[0-9A-Za-z_-]{16,}"), "a registry or GitLab token"),
 )
+_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 
 # Hex digests and API keys top out at 4 bits per character, below the entropy bar; in `secrets:`
 # (where only names belong) 32 or more hex digits can only be a pasted value.
@@ -57,7 +62,7 @@ def looks_like_random_token(value: str) -> bool:
     """Long, dense strings (SECRET_KEY_BASE-like) rather than words, hosts or paths."""
     if len(value) < 32 or any(ch.isspace() for ch in value):
         return False
-    if "." in value and "/" not in value and value.count(".") >= 2:  # a host name
+    if _HOST.match(value):  # a host name such as my-app.fly.dev, not a dotted token
         return False
     return _entropy_bits_per_char(value) >= 4.0
 
@@ -79,7 +84,7 @@ def secret_name_problem(name: str) -> str | None:
     if not isinstance(name, str):
         return f"secrets must be names, got {name!r}"
     if "=" in name:
-        key = name.split("=", 1)[0].strip()
+        key = name.split("=", 1)[0].strip().upper()
         return (
             "secrets takes names only, not NAME=VALUE; list "
             f"{key or 'the name'} and set its value with `pulumi config set --secret "

@@ -5,6 +5,7 @@ Owns only the text-to-number rules. Which sizes a provider accepts is `config.li
 
 from __future__ import annotations
 
+import math
 import re
 
 # Fly parses memory with docker's RAMInBytes, so `mb`/`gb` are binary units there (fly.md §2);
@@ -58,6 +59,8 @@ def parse_duration_s(value: object) -> float:
     if isinstance(value, bool):
         raise UnitError(f"expected a duration such as '10s' or '1m', got {value!r}")
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise UnitError(f"a duration must be a finite number, got {value}")
         if value < 0:
             raise UnitError(f"a duration cannot be negative, got {value}")
         return float(value)

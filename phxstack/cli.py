@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -32,8 +33,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--project-dir",
             type=Path,
-            default=Path("."),
-            help="directory with Pulumi.yaml and Pulumi.<stack>.yaml (default: .)",
+            default=None,
+            help="directory with Pulumi.yaml and Pulumi.<stack>.yaml (default: the nearest "
+            "one above --config, else the current directory)",
         )
 
     common(sub.add_parser("validate", help="check infera.yaml; exit 2 on problems"))
@@ -49,18 +51,79 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def find_project_dir(config: Path) -> Path:
+    """The Pulumi project a config belongs to: the nearest directory above it with Pulumi.yaml."""
+    for directory in config.resolve().parents:
+        if (directory / "Pulumi.yaml").is_file():
+            return directory
+    return Path.cwd()
+
+
 def _fail(problems: list[object]) -> int:
     for p in problems:
         print(p, file=sys.stderr)
     return EXIT_INVALID
 
 
+def _stack_warnings(args: argparse.Namespace) -> list[str]:
+    """A stack nobody configured is allowed (Pulumi creates it), but a typo deserves a hint."""
+    from config.hints import did_you_mean
+    from config.loader import read_document, stacks_of
+
+    if not args.stack:
+        return []
+    known = set(stacks_of(read_document(args.config), args.config.parent))
+    known |= {
+        p.name[len("Pulumi.") : -len(".yaml")] for p in args.project_dir.glob("Pulumi.*.yaml")
+    }
+    if args.stack in known:
+        return []
+    return [
+        f"{args.config}:1:1: stack {args.stack!r} has no Pulumi.{args.stack}.yaml and no "
+        f"environments.{args.stack} overlay{did_you_mean(args.stack, known)}"
+    ]
+
+
+def _check_stack_name(args: argparse.Namespace) -> None:
+    from config.errors import ConfigError, Problem
+    from config.loader import STACK_NAME_RE
+
+    if args.stack is not None and not STACK_NAME_RE.match(args.stack):
+        raise ConfigError(
+            [
+                Problem(
+                    "--stack",
+                    1,
+                    1,
+                    "",
+                    f"{args.stack!r} is not a stack name: use letters, digits, '-', '_' and '.'",
+                )
+            ]
+        )
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
+    from config.context import PROJECT, deploy_problems
+    from config.errors import ConfigError
     from config.loader import validate_all, warning_problems
+    from phxstack.stackfile import read_stack_file, secret_state
 
     stacks = [args.stack] if args.stack else None
     configs = validate_all(args.config, stacks)
-    warnings: list[str] = []
+    if args.stack:
+        # What `pulumi up` would refuse before creating anything, found now.
+        stack_file = read_stack_file(args.project_dir, args.stack, PROJECT)
+        infera = dict(configs)[args.stack]
+        problems = deploy_problems(
+            args.config,
+            args.stack,
+            infera,
+            lambda name: secret_state(stack_file, f"{PROJECT}:{name}"),
+            stack_file.plain.get("gcp:project"),
+        )
+        if problems:
+            raise ConfigError(problems)
+    warnings: list[str] = _stack_warnings(args)
     for stack, cfg in configs:
         if stack is None and stacks:
             continue
@@ -110,14 +173,27 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import pulumi
+
     from config.errors import ConfigError
 
     args = _parser().parse_args(argv)
+    if args.project_dir is None:
+        args.project_dir = find_project_dir(args.config)
     handlers = {"validate": cmd_validate, "config": cmd_config, "plan": cmd_plan}
     try:
+        _check_stack_name(args)
         return handlers[args.command](args)
     except ConfigError as exc:
         return _fail(list(exc.problems))
+    except pulumi.RunError as exc:
+        # The components' own expected errors (a setting they cannot map): a message, no trace.
+        return _fail([f"{args.config}: {' '.join(str(exc).split())}"])
+    except BrokenPipeError:
+        # `phxstack config | head`: the reader left; that is not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from config.context import PROJECT
+from config.errors import ConfigError, Problem
 from phxstack.mocks import DYNAMIC_PROVIDER_KEY, ProgramRun, is_secret, is_unknown, run_program
 from phxstack.stackfile import read_stack_file
 
@@ -78,6 +79,19 @@ def make_plan(config_path: Path, stack: str, project_dir: Path) -> Plan:
     stack_file = read_stack_file(project_dir, stack, PROJECT)
     config = {**stack_file.plain, f"{PROJECT}:config": str(config_path.resolve())}
     main = project_dir / "__main__.py"
+    if not main.is_file():
+        raise ConfigError(
+            [
+                Problem(
+                    str(main),
+                    1,
+                    1,
+                    "",
+                    "no Pulumi program here; run phxstack from the project directory or pass "
+                    "--project-dir",
+                )
+            ]
+        )
     run = run_program(
         lambda: runpy.run_path(str(main), run_name="__main__"),
         stack=stack,

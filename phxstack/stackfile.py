@@ -32,16 +32,27 @@ def _as_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def secret_state(stack_file: StackFile, key: str) -> str:
+    """Where a supplied secret's value is: "secret", "plain" (in clear: refused) or "missing"."""
+    if key in stack_file.secret:
+        return "secret"
+    return "plain" if key in stack_file.plain else "missing"
+
+
 def read_stack_file(project_dir: Path, stack: str, default_namespace: str) -> StackFile:
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.exists():
         return StackFile(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        raise ConfigError([Problem(str(path), line, col, "", f"invalid YAML: {problem}")]) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            [Problem(str(path), 1, 1, "", f"cannot read stack file: {exc}")]
-        ) from None
+        message = " ".join(str(exc).split())  # one line, like every other problem
+        raise ConfigError([Problem(str(path), 1, 1, "", f"cannot read: {message}")]) from None
     config = data.get("config") or {} if isinstance(data, dict) else {}
     if not isinstance(config, dict):
         raise ConfigError([Problem(str(path), 1, 1, "config", "expected a mapping")])

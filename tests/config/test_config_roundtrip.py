@@ -57,8 +57,8 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
     fly = provider == "fly"
     regions = limits.FLY_REGIONS if fly else limits.GCP_REGIONS
     # Whole milliseconds, so a duration's text form is exact.
-    interval_ms = draw(st.integers(2, 240_000))
-    timeout_ms = draw(st.integers(1, interval_ms - 1))
+    interval_ms = draw(st.integers(1_001, 240_000))
+    timeout_ms = draw(st.integers(1_000, interval_ms - 1))
     hard = draw(st.integers(1, 1000 if not fly else 5000))
     data: dict[str, Any] = {
         "project_name": draw(st.from_regex(r"[a-z][a-z0-9-]{0,20}[a-z0-9]", fullmatch=True)),
