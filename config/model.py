@@ -306,7 +306,9 @@ class Database(_Model):
     private_ip: bool = Field(
         False, description="GCP: reach Cloud SQL over private services access, not the connector."
     )
-    plan: str | None = Field(
+    # The plans `mpg create --plan` finds; flyctl turns any other name into basic silently,
+    # and its `performance` plan cannot be chosen from the CLI at all.
+    plan: Literal["basic", "starter", "launch", "scale"] | None = Field(
         None,
         description="Fly Managed Postgres plan: basic, starter, launch, scale (default basic).",
     )

@@ -48,6 +48,10 @@ from components.fly.settings import RunnerSettings
 APP_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")
 SECRET_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 IP_KINDS = ("v6", "shared_v4", "v4", "private_v6")
+# Plans `mpg create --plan` finds (flyctl internal/command/mpg/plans.go, case-insensitive).
+# `performance` is listed by flyctl but stored capitalised, so no spelling of it is found,
+# and a plan that is not found silently becomes basic when there is no TTY.
+MPG_PLANS = ("basic", "starter", "launch", "scale")
 
 
 def digest(name: str, value: str) -> str:
@@ -365,6 +369,18 @@ class PostgresProvider(_FlyProvider):
         kind = news.get("kind")
         if kind not in ("mpg", "unmanaged"):
             failures.append(CheckFailure("kind", "kind is 'mpg' or 'unmanaged'"))
+        if kind == "mpg":
+            if news.get("plan") is None:
+                news["plan"] = "basic"  # what flyctl picks when given no --plan
+            plan = news["plan"]
+            if not _unknown(plan) and plan not in MPG_PLANS:
+                failures.append(
+                    CheckFailure(
+                        "plan",
+                        f"{plan!r} is not a Managed Postgres plan flyctl can create; "
+                        f"use {', '.join(MPG_PLANS[:-1])} or {MPG_PLANS[-1]}",
+                    )
+                )
         if kind == "mpg" and news.get("pg_major_version") not in (16, 17):
             failures.append(
                 CheckFailure(

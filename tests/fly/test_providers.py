@@ -244,6 +244,37 @@ def test_mpg_check_refuses_versions_managed_postgres_does_not_run() -> None:
     assert [f.property for f in result.failures] == ["pg_major_version"]
 
 
+@pytest.mark.parametrize("plan", ["performance", "Performance", "Basic", "pro", ""])
+def test_mpg_check_refuses_plans_flyctl_would_silently_turn_into_basic(plan: str) -> None:
+    # Non-interactive `mpg create --plan X` with an unknown X creates a basic cluster; the
+    # `performance` key is stored capitalised, so no spelling of it is found either.
+    result = p.PostgresProvider(FAST).check({}, mpg_props(plan=plan))
+    assert [(f.property, f.reason) for f in result.failures] == [
+        (
+            "plan",
+            f"{plan!r} is not a Managed Postgres plan flyctl can create; "
+            "use basic, starter, launch or scale",
+        )
+    ]
+
+
+def test_unmanaged_postgres_check_ignores_the_mpg_plan() -> None:
+    assert p.PostgresProvider(FAST).check({}, mpg_props(kind="unmanaged", plan="")).failures == []
+
+
+@pytest.mark.parametrize("plan", ["performance", "pro", "Basic"])
+def test_database_plan_outside_the_real_mpg_plans_is_refused_in_config(plan: str) -> None:
+    from pydantic import ValidationError
+
+    from config.model import Database
+
+    with pytest.raises(ValidationError) as err:
+        Database.model_validate({"provider": "fly-mpg", "plan": plan})
+    assert err.value.errors()[0]["loc"] == ("plan",)
+    assert err.value.errors()[0]["type"] == "literal_error"
+    assert Database.model_validate({"plan": "scale"}).plan == "scale"
+
+
 def test_mpg_create_resumes_after_attach_failed_without_a_second_cluster(
     fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
