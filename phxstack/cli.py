@@ -183,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"validate": cmd_validate, "config": cmd_config, "plan": cmd_plan}
     try:
         _check_stack_name(args)
-        return handlers[args.command](args)
+        code = handlers[args.command](args)
+        sys.stdout.flush()  # inside the try: a reader that left shows up here, not at exit
+        return code
     except ConfigError as exc:
         return _fail(list(exc.problems))
     except pulumi.RunError as exc:
