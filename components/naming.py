@@ -7,7 +7,10 @@ pure functions, unit-tested without Pulumi.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from collections.abc import Mapping
+from typing import Any
 
 PRODUCTION_STACKS = ("prod", "production")
 
@@ -71,15 +74,16 @@ def migrations_job_name(project_name: str, stack: str) -> str:
     )
 
 
-def execution_token(image_ref: str) -> str:
-    """A short stable token per image: a new digest runs the migrations once, the same does not.
+def execution_token(spec: Mapping[str, Any]) -> str:
+    """A short stable token for one job spec (image, env, secret versions, connections).
 
-    Taken from the hex of `...@sha256:<hex>` when present, else hashed from the reference.
+    Cloud Run starts an execution with this token on every create *or update* of the job, and
+    an update that re-sends the previous token fails with "<job>-<token> already exists". So
+    any change to the job must change the token, and an unchanged job must keep it. The image
+    is hashed as a whole reference: a digest when there is one, else the tag as given.
     """
-    _, _, digest = image_ref.rpartition("sha256:")
-    if re.fullmatch(r"[0-9a-f]{64}", digest):
-        return digest[:EXECUTION_TOKEN_LEN]
-    return hashlib.sha256(image_ref.encode()).hexdigest()[:EXECUTION_TOKEN_LEN]
+    canonical = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:EXECUTION_TOKEN_LEN]
 
 
 def service_account_id(project_name: str, stack: str) -> str:

@@ -46,12 +46,33 @@ def test_bucket_names_avoid_google() -> None:
     assert not naming.bucket_name("goog", "prod", "p").startswith("goog")
 
 
-def test_execution_token_is_the_digest_prefix_or_a_hash_of_a_tag() -> None:
-    digest = "0123456789ab" + "f" * 52
-    assert naming.execution_token(f"r/app@sha256:{digest}") == "0123456789ab"
-    tagged = naming.execution_token("ghcr.io/acme/app:1.2")
-    assert re.fullmatch(r"[0-9a-f]{12}", tagged)
-    assert tagged != naming.execution_token("ghcr.io/acme/app:1.3")
+SPEC = {
+    "image": "r/app@sha256:" + "0" * 64,
+    "envs": [{"name": "LOG_LEVEL", "value": "info"}],
+    "volumes": None,
+}
+
+
+def test_execution_token_is_a_short_stable_hash_of_the_whole_spec() -> None:
+    token = naming.execution_token(SPEC)
+    assert re.fullmatch(r"[0-9a-f]{12}", token)
+    assert naming.execution_token(dict(reversed(SPEC.items()))) == token  # key order is no diff
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"image": "r/app@sha256:" + "1" * 64},
+        # A prebuilt image by tag has no digest: the reference itself is all there is.
+        {"image": "ghcr.io/acme/app:1.3"},
+        {"envs": [{"name": "LOG_LEVEL", "value": "debug"}]},
+        {"volumes": [{"name": "cloudsql"}]},
+    ],
+)
+def test_execution_token_changes_with_any_part_of_the_spec(change: dict[str, object]) -> None:
+    # The job is updated whenever any of these change, and an update re-sending the old token
+    # fails with "<job>-<token> already exists".
+    assert naming.execution_token({**SPEC, **change}) != naming.execution_token(SPEC)
 
 
 @given(PROJECT_NAMES, STACKS)

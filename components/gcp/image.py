@@ -15,7 +15,6 @@ import pulumi
 import pulumi_docker as docker
 import pulumi_gcp as gcp
 
-from components import naming
 from components.gcp.settings import ImageSettings
 
 PLATFORM = "linux/amd64"  # the only platform Cloud Run runs
@@ -78,8 +77,6 @@ class Image(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.ref = self.image.repo_digest
-        # A new image runs the migrations exactly once; the same image never again.
-        self.execution_token: pulumi.Output[str] = self.ref.apply(naming.execution_token)
         self.register_outputs({"ref": self.ref})
 
 

@@ -165,7 +165,6 @@ class PhoenixGcp(pulumi.ComponentResource):
                 job_name=s.job_name,
                 region=region,
                 runtime=runtime,
-                execution_token=image.execution_token,
                 deletion_protection=s.deletion_protection,
                 depends_on=[*apis.of("run"), *data_ready],
             ),

@@ -110,6 +110,35 @@ def test_only_an_env_var_change_touches_only_the_service_and_its_job(project_dir
     }
 
 
+def _token(run: ProgramRun) -> str:
+    return str(run.one(JOB).inputs["runExecutionToken"])
+
+
+def test_an_env_only_change_updates_the_job_with_a_new_execution_token(
+    project_dir: Path,
+) -> None:
+    # Cloud Run runs the job "upon job create or update": an update that re-sends the old
+    # token fails with "<job>-<token> already exists". Migrations are idempotent, so running
+    # them again for a new env is harmless.
+    before = run_gcp(FULL, project_dir)
+    after = run_gcp(with_(FULL, env_vars={"LOG_LEVEL": "debug"}), project_dir)
+    assert before.outputs["image"] == after.outputs["image"]
+    assert _token(before) != _token(after)
+
+
+def test_a_runtime_change_without_a_new_image_gets_a_new_execution_token(
+    project_dir: Path,
+) -> None:
+    # Switching the database to private IP drops the Cloud SQL socket and changes the URL.
+    before = run_gcp(FULL, project_dir)
+    after = run_gcp(with_(FULL, database={"private_ip": True}), project_dir)
+    assert _token(before) != _token(after)
+
+
+def test_no_change_keeps_the_execution_token(project_dir: Path) -> None:
+    assert _token(run_gcp(FULL, project_dir)) == _token(run_gcp(FULL, project_dir))
+
+
 def test_a_scaling_change_touches_only_the_service_never_the_subnet(project_dir: Path) -> None:
     # A new subnet range would force a replacement that overlaps the abandoned subnet.
     before = run_gcp(FULL, project_dir)
