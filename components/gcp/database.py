@@ -110,8 +110,11 @@ class Database(pulumi.ComponentResource):
                 parent=self,
                 depends_on=list(args.depends_on),
                 protect=prod,
-                # Autoresize grows the disk; diffing against the configured size would then
-                # try to shrink it, which forces a replacement of the instance.
+                # `database.disk` is the size at creation only. Autoresize grows the disk and a
+                # Cloud SQL disk can never shrink, so diffing against the configured size would
+                # try to shrink it, which forces a replacement of the instance. The price: a
+                # raised `database.disk` is ignored too; grow a disk beyond what autoresize did
+                # with `gcloud sql instances patch --storage-size`.
                 ignore_changes=["settings.diskSize"],
             ),
         )
