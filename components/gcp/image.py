@@ -3,7 +3,9 @@
 Owns where the image lives and which reference Cloud Run runs. The tag is the build context's
 digest (`components/build_context.py`), so unchanged source is no diff at all; Cloud Run runs
 the pushed *digest*, because a tag alone never rolls a revision. With `app.image` set nothing is
-built and that reference is used as given.
+built and that reference is used as given: only an `@sha256:` reference pins what runs. Given by
+tag, re-pushing the same tag rolls nothing (Cloud Run resolves a tag once per revision); a new
+tag does roll, and reruns the migrations because their token hashes the reference.
 """
 
 from __future__ import annotations
