@@ -358,6 +358,10 @@ class PostgresProvider(_FlyProvider):
     """
 
     _IMMUTABLE = ("app", "kind", "name", "org", "region", "pg_major_version")
+    # `postgres create` is never given a version: the contract's only lever would be
+    # `--image-ref`, and which image tag carries which major is not part of it. flyctl picks
+    # the postgres-flex image, so the version is neither recorded nor a reason to replace.
+    _IMMUTABLE_UNMANAGED = ("app", "kind", "name", "org", "region")
     _FIXED = ("plan", "volume_size_gb", "vm_size", "vm_memory_mb", "cluster_size")
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -389,6 +393,8 @@ class PostgresProvider(_FlyProvider):
                     f"{news.get('pg_major_version')}; set database.version to 16 or 17",
                 )
             )
+        if kind == "unmanaged":
+            news["pg_major_version"] = None
         if olds and olds.get("kind") == kind:
             for key in self._FIXED:
                 if key in olds and not _unknown(news.get(key)) and olds[key] != news.get(key):
@@ -405,7 +411,9 @@ class PostgresProvider(_FlyProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # One DATABASE_URL per app: the old attachment must go before a new one is made.
-        return _diff(olds, news, immutable=self._IMMUTABLE, delete_before_replace=True)
+        unmanaged = olds.get("kind") == news.get("kind") == "unmanaged"
+        immutable = self._IMMUTABLE_UNMANAGED if unmanaged else self._IMMUTABLE
+        return _diff(olds, news, immutable=immutable, delete_before_replace=True)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         url: str | None

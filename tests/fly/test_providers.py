@@ -319,6 +319,23 @@ def test_unmanaged_postgres_passes_every_flag_that_avoids_a_prompt(fly_env: FlyE
     assert fly_env.since(mark)[1] == ["apps", "destroy", f"{APP}-db", "--yes"]
 
 
+def test_unmanaged_postgres_version_is_not_recorded_and_never_replaces_the_cluster() -> None:
+    # `postgres create` is never told a version (flyctl picks the postgres-flex image), so a
+    # changed database.version must not destroy a cluster that would come back the same.
+    prov = p.PostgresProvider(FAST)
+    checked = prov.check({}, mpg_props(kind="unmanaged", pg_major_version=15))
+    assert checked.failures == []
+    assert checked.inputs["pg_major_version"] is None
+    # State written before this fix recorded the version.
+    old = {**mpg_props(kind="unmanaged", pg_major_version=16), "cluster_id": f"{APP}-db"}
+    news = prov.check(old, mpg_props(kind="unmanaged", pg_major_version=17)).inputs
+    diff = prov.diff(f"{APP}-db", old, news)
+    assert (diff.changes, diff.replaces) == (False, [])
+    # Managed Postgres is created with --pg-major-version: there a change still replaces.
+    mpg = prov.diff("c1", mpg_props(), prov.check({}, mpg_props(pg_major_version=17)).inputs)
+    assert mpg.replaces == ["pg_major_version"]
+
+
 # --------------------------------------------------------------------------- Redis
 def test_redis_lifecycle_captures_the_url_and_never_prompts(fly_env: FlyEnv) -> None:
     prov = p.RedisProvider(FAST)
