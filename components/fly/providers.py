@@ -608,6 +608,13 @@ class RedisProvider(_FlyProvider):
 
 
 # --------------------------------------------------------------------------- Storage
+# What `storage create` sets on the app (flyctl internal/command/extensions/tigris/create.go).
+STORAGE_SECRETS = (
+    "AWS_ACCESS_KEY_ID", "AWS_ENDPOINT_URL_S3", "AWS_REGION", "AWS_SECRET_ACCESS_KEY",
+    "BUCKET_NAME",
+)  # fmt: skip
+
+
 class StorageProvider(_FlyProvider):
     """A Tigris bucket for the app: `storage create --app APP --name NAME --yes`.
 
@@ -644,12 +651,16 @@ class StorageProvider(_FlyProvider):
         app = _line_value(out, "App") or props.get("app")
         return ReadResult(id_, {"app": app, "name": id_})
 
-    def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        try:
-            self._run(["storage", "destroy", id_, "--yes"])
-        except FlyctlError as exc:
-            if exc.kind != "not_found":
-                raise
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        # `storage destroy` leaves the credentials it set on the app; stale ones would point
+        # the app at a bucket that is gone. Staged: the next deploy drops them from machines.
+        unset = ["secrets", "unset", *STORAGE_SECRETS, "--app", props["app"], "--stage"]
+        for step in (unset, ["storage", "destroy", id_, "--yes"]):
+            try:
+                self._run(step)
+            except FlyctlError as exc:
+                if exc.kind != "not_found":
+                    raise
 
 
 # --------------------------------------------------------------------------- Deploy

@@ -384,7 +384,23 @@ def test_storage_lifecycle(fly_env: FlyEnv) -> None:
     mark = fly_env.mark()
     prov.delete(created.id, props)
     prov.delete(created.id, props)
-    assert fly_env.since(mark) == [["storage", "destroy", f"{APP}-storage", "--yes"]] * 2
+    # The bucket's credentials go with it: stale AWS_* would point the app at a dead bucket.
+    unset = [
+        "secrets", "unset", "AWS_ACCESS_KEY_ID", "AWS_ENDPOINT_URL_S3", "AWS_REGION",
+        "AWS_SECRET_ACCESS_KEY", "BUCKET_NAME", "--app", APP, "--stage",
+    ]  # fmt: skip
+    assert fly_env.since(mark) == [unset, ["storage", "destroy", f"{APP}-storage", "--yes"]] * 2
+    assert fake_secret_digests(APP) == {}
+
+
+def test_storage_delete_after_the_app_is_gone_still_destroys_the_bucket(fly_env: FlyEnv) -> None:
+    make_app()
+    prov = p.StorageProvider(FAST)
+    props = {"app": APP, "name": f"{APP}-storage"}
+    prov.create(props)
+    p.AppProvider(FAST).delete(APP, {})
+    prov.delete(f"{APP}-storage", props)
+    assert prov.read(f"{APP}-storage", props).id == ""
 
 
 # --------------------------------------------------------------------------- Deploy
