@@ -97,6 +97,18 @@ def _hex(*parts: str, n: int = 8) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:n]
 
 
+SECRET_VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
+
+
+def secret_version_number(name: str) -> str:
+    """The version number the mock gives the SecretVersion named `name`: 1-9, fixed per name.
+
+    It varies by name (not "1" for all), so that a test can tell a reference wired to its own
+    version from a hard-coded one.
+    """
+    return str(1 + int(_hex(SECRET_VERSION, name), 16) % 9)
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A MockMonitor that keeps what the stock one drops: parents, dependencies, protect."""
 
@@ -234,8 +246,9 @@ class ProjectMocks(pulumi.runtime.Mocks):
             }
         elif typ == "gcp:secretmanager/secret:Secret":
             out |= {"name": f"projects/{project}/secrets/{inputs.get('secretId', name)}"}
-        elif typ == "gcp:secretmanager/secretVersion:SecretVersion":
-            out |= {"version": "1", "name": f"{inputs.get('secret', name)}/versions/1"}
+        elif typ == SECRET_VERSION:
+            version = secret_version_number(name)
+            out |= {"version": version, "name": f"{inputs.get('secret', name)}/versions/{version}"}
         elif typ == "gcp:artifactregistry/repository:Repository":
             repo = inputs.get("repositoryId", name)
             out |= {"registryUri": f"{region}-docker.pkg.dev/{project}/{repo}"}

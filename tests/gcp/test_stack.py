@@ -11,7 +11,7 @@ import pytest
 
 from components.build_context import context_digest
 from components.gcp.database import database_url
-from phxstack.mocks import ProgramRun, Registered, is_secret, unwrap
+from phxstack.mocks import ProgramRun, Registered, is_secret, secret_version_number, unwrap
 
 from .conftest import FULL, GCP_PROJECT, run_gcp, with_
 
@@ -123,8 +123,15 @@ def test_private_database_adds_servicenetworking_and_prebuilt_image_drops_regist
     assert run.of_type(REPO) == [] and run.of_type(IMAGE) == []
 
 
-def test_every_resource_depends_on_its_api(dev: ProgramRun) -> None:
+def test_every_resource_depends_on_its_api(project_dir: Path) -> None:
+    # Domain and private IP bring the resources the FULL sample leaves out.
+    dev = run_gcp(
+        with_(FULL, domain="shop.example.com", database={"private_ip": True}), project_dir
+    )
     needs = {
+        ADDRESS: "compute",
+        PEERING: "servicenetworking",
+        DOMAIN: "run",
         NETWORK: "compute",
         SUBNET: "compute",
         SQL: "sqladmin",
@@ -137,7 +144,9 @@ def test_every_resource_depends_on_its_api(dev: ProgramRun) -> None:
         SERVICE: "run",
     }
     for typ, name in needs.items():
-        for reg in dev.of_type(typ):
+        found = dev.of_type(typ)
+        assert found, typ  # an absent resource would pass the loop below vacuously
+        for reg in found:
             depends(dev, reg, api(dev, name))
 
 
@@ -410,15 +419,24 @@ def test_secrets_reach_cloud_run_by_pinned_version_never_as_values(
     envs = template["containers"][0]["envs"]
     by_name = {e["name"]: e for e in envs}
     for name in SECRET_NAMES:
+        slug = name.lower().replace("_", "-")
         assert by_name[name] == {
             "name": name,
             "valueSource": {
                 "secretKeyRef": {
-                    "secret": f"shop-dev-{name.lower().replace('_', '-')}",
-                    "version": "1",
+                    "secret": f"shop-dev-{slug}",
+                    # Exactly the version this secret's SecretVersion got, wired from it.
+                    "version": secret_version_number(f"shop-secrets-{slug}"),
                 }
             },
         }
+        wired(reg, "template", dev.one(VERSION, f"shop-secrets-{slug}"))
+
+
+def test_the_mock_numbers_secret_versions_differently(dev: ProgramRun) -> None:
+    # Were every version "1", a hard-coded "1" in the program would pass the test above.
+    numbers = {secret_version_number(r.name) for r in dev.of_type(VERSION)}
+    assert len(numbers) > 1
 
 
 # ---- 7. Image ----------------------------------------------------------------------------------
@@ -615,7 +633,9 @@ def _service_expected(stack: str, run: ProgramRun) -> dict[str, Any]:
                             "valueSource": {
                                 "secretKeyRef": {
                                     "secret": f"{name}-{n.lower().replace('_', '-')}",
-                                    "version": "1",
+                                    "version": secret_version_number(
+                                        f"shop-secrets-{n.lower().replace('_', '-')}"
+                                    ),
                                 }
                             },
                         }
