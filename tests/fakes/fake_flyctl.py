@@ -20,7 +20,8 @@ Environment knobs:
                          hang (sleeps FLYCTL_FAKE_HANG_SECONDS, default 3600),
                          malformed (runs the command, then prints only half of its stdout).
   FLYCTL_FAKE_ORGS       comma list of org slugs the token can see (default "personal", which
-                         is auto-selected as the user's only personal org, as flyctl does).
+                         is auto-selected as the user's only personal org, as flyctl does);
+                         a command that resolves its org fails for any other slug.
   FLYCTL_FAKE_TAKEN_NAMES  comma list of app names already taken by other Fly users.
   FLYCTL_FAKE_EMAIL      what `auth whoami` prints (default "fake-user@example.com").
   FLYCTL_FAKE_RELEASE_COMMAND_FAIL  truthy: `deploy` fails in the release command.
@@ -533,6 +534,10 @@ def orgs() -> list[str]:
 def pick_org(ctx: Ctx) -> str:
     org = ctx.p.get("--org") or os.environ.get("FLY_ORG") or os.environ.get("FLY_ORGANIZATION")
     if org:
+        if org not in orgs():
+            # Not in the contract; flyctl internal/prompt/prompt.go Org() when no org the
+            # token sees has this slug.
+            raise CliError(f"organization {org} not found")
         return str(org)
     available = orgs()
     if available == ["personal"]:
@@ -1677,9 +1682,11 @@ def cmd_certs_list(ctx: Ctx) -> None:
 def cmd_certs_remove(ctx: Ctx) -> None:
     if ctx.p.get("--custom") and ctx.p.get("--acme"):
         raise CliError("cannot specify both --custom and --acme")
-    rec, cert = _find_cert(ctx)
+    # The confirmation names only the host and the app, so flyctl asks before it looks
+    # anything up: without --yes even a missing certificate fails on the prompt.
     if not ctx.p.get("--yes"):
         raise CliError(NONINTERACTIVE)
+    rec, cert = _find_cert(ctx)
     del rec["certs"][cert["hostname"]]
     ctx.say(f"✓ Certificate {cert['hostname']} deleted from app {ctx.app}")
 
@@ -1997,6 +2004,8 @@ def cmd_redis_create(ctx: Ctx) -> None:
     plan = p.get("--plan") or "pay-as-you-go"
     if not ({"--enable-eviction", "--disable-eviction"} & p.specified):
         raise CliError(NONINTERACTIVE)
+    if plan.lower() != "pay-as-you-go" and "--enable-auto-upgrade" not in p.specified:
+        raise CliError(NONINTERACTIVE)  # "Would you like to enable auto-upgrade?" (fixed plans)
     if "--enable-prodpack" not in p.specified:
         raise CliError(NONINTERACTIVE)
     if not p.get("--no-replicas") and "--replica-regions" not in p.specified:

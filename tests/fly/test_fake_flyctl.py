@@ -221,7 +221,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("redis create", ["redis", "create", "-o", "personal", "-n", "r", "-r", "ams"]),
         (
             "redis create",
-            ["redis", "create", "-o", "o", "-n", "r", "-r", "ams", "--disable-eviction"],
+            ["redis", "create", "-o", "personal", "-n", "r", "-r", "ams", "--disable-eviction"],
         ),
         (
             "redis create",
@@ -229,7 +229,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 "redis",
                 "create",
                 "-o",
-                "o",
+                "personal",
                 "-n",
                 "r",
                 "-r",
@@ -238,6 +238,27 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 "--enable-prodpack=false",
             ],
         ),
+        (
+            "redis create",
+            # A fixed plan also asks "Would you like to enable auto-upgrade?".
+            [
+                "redis",
+                "create",
+                "-o",
+                "personal",
+                "-n",
+                "r",
+                "-r",
+                "ams",
+                "--disable-eviction",
+                "--enable-prodpack=false",
+                "--no-replicas",
+                "--plan",
+                "Fixed 250MB",
+            ],
+        ),
+        # The confirmation comes before the lookup: a missing certificate fails on it too.
+        ("certs remove", ["certs", "remove", "missing.example", "-a", "demo"]),
         ("storage create", ["storage", "create", "-a", "demo"]),
         ("storage destroy", ["storage", "destroy", "bucket-x"]),
     ],
@@ -249,6 +270,28 @@ def test_prompts_fail_with_the_contracts_noninteractive_text(
     cluster = next(iter(json.loads((fly.state / "state.json").read_text())["mpg"]))
     argv = [cluster if a == "CLUSTER" else a for a in argv]
     assert fly.error(*argv, FLY_APP="<unset>") in _prompt_errors(command)
+
+
+def test_redis_fixed_plan_runs_once_auto_upgrade_is_answered(fly: Fly) -> None:
+    fly.ok("redis", "create", "-o", "personal", "-n", "r", "-r", "ams", "--disable-eviction",
+           "--enable-prodpack=false", "--no-replicas", "--plan", "Fixed 250MB",
+           "--enable-auto-upgrade=false")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["apps", "create", "x", "--org", "acme"],
+        ["mpg", "create", "-n", "db", "-o", "acme", "-r", "ams"],
+        ["redis", "create", "-o", "acme"],
+        ["storage", "create", "--yes", "-n", "b", "-o", "acme"],
+    ],
+)
+def test_an_org_the_token_cannot_see_is_not_found(fly: Fly, argv: list[str]) -> None:
+    # Not in the contract: flyctl internal/prompt/prompt.go Org() for an unknown slug.
+    assert fly.error(*argv) == "organization acme not found"
+    assert fly.error("apps", "create", "x", FLY_ORG="acme") == "organization acme not found"
+    fly.ok("apps", "create", "x", "--org", "acme", FLYCTL_FAKE_ORGS="personal,acme")
 
 
 def test_org_prompt_fails_when_the_token_sees_several_orgs(fly: Fly) -> None:
