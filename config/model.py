@@ -578,6 +578,9 @@ class InferaConfig(_Model):
 
     def _check_region(self) -> None:
         region = self.deployment.region
+        known = limits.FLY_REGIONS if self.provider == "fly" else limits.GCP_REGIONS
+        if region and region not in known and region.lower() in known:
+            raise At("deployment.region", f"region codes are lower case: use {region.lower()!r}")
         if self.provider == "fly":
             if region in limits.FLY_RETIRED_REGIONS:
                 raise At(

@@ -198,6 +198,13 @@ INVALID: list[tuple[dict[str, Any], str, Any, str, str]] = [
         "3 is not one of 'basic', 'starter', 'launch', 'scale'",
     ),
     (FLY, "database.plan", "lanch", "database.plan", "did you mean 'launch'?"),
+    (
+        FLY,
+        "deployment.region",
+        "IAD",
+        "deployment.region",
+        "region codes are lower case: use 'iad'",
+    ),
     (FLY, "cache.type", "memcached", "cache.type", "'memcached' is not one of 'redis'"),
     (FLY, "cache.provider", "upstsh", "cache.provider", "did you mean 'upstash'?"),
     (FLY, "cache.size", "lots", "cache.size", "'lots' is not a size"),
