@@ -191,7 +191,7 @@ def test_every_cloud_run_region_is_accepted_on_gcp(region: str) -> None:
     [
         (FLY, "iaa", "'iaa' is not a Fly region; did you mean 'iad'?"),
         (FLY, "us-central1", "'us-central1' is not a Fly region"),
-        (FLY, "IAD", "'IAD' is not a Fly region"),
+        (FLY, "IAD", "region codes are lower case: use 'iad'"),
         (GCP, "us-central", "'us-central' is not a Cloud Run region; did you mean 'us-central1'?"),
         (GCP, "europe-west5", "'europe-west5' is not a Cloud Run region; did you mean"),
         (GCP, "iad", "'iad' is not a Cloud Run region"),
