@@ -44,6 +44,19 @@ class StackContext:
         return Path(os.path.relpath(path))
 
 
+# Secrets the program derives when their resource exists; listed without it, they are supplied.
+_DERIVABLE = {
+    "DATABASE_URL": "database",
+    "REDIS_URL": "cache",
+    "REDIS_CA_CERT": "cache",
+    "AWS_ACCESS_KEY_ID": "storage",
+    "AWS_SECRET_ACCESS_KEY": "storage",
+    "AWS_ENDPOINT_URL_S3": "storage",
+    "AWS_REGION": "storage",
+    "BUCKET_NAME": "storage",
+}
+
+
 def deploy_problems(
     config_path: Path,
     stack: str,
@@ -73,9 +86,15 @@ def deploy_problems(
         index = infera.secrets.index(name)
         line, col = place(("secrets", index))
         fix = f"`pulumi config set --secret {name} --stack {stack}`"
+        section = _DERIVABLE.get(name)
+        why = (
+            f" (stack {stack!r} has no `{section}:`, so nothing derives it; supply it or remove "
+            "it from secrets)"
+            if section
+            else " (it reads the value from stdin when you leave it off the command line)"
+        )
         message = (
-            f"{name} has no value in stack {stack!r}; run {fix} (it reads the value from stdin "
-            "when you leave it off the command line)"
+            f"{name} has no value in stack {stack!r}; run {fix}{why}"
             if state == "missing"
             else f"{name} is stored in clear text in Pulumi.{stack}.yaml; remove it there and "
             f"run {fix} so it is encrypted"

@@ -333,7 +333,7 @@ class Storage(_Model):
         None, description="tigris (default on fly) or gcs (default on gcp)."
     )
     versioning: bool | None = Field(
-        None, description="Keep old object versions (default: on in production)."
+        None, description="GCS: keep old object versions (default: on in production)."
     )
 
 
@@ -603,6 +603,12 @@ class InferaConfig(_Model):
     def _check_machines(self) -> None:
         m = self.deployment.machines
         assert m.cpu is not None and m.memory is not None  # filled by _provider_defaults
+        if self.provider == "fly" and m.count == 0:
+            raise At(
+                "deployment.machines.count",
+                "Fly runs exactly `count` machines and never stops them (a stopped node leaves "
+                "the Erlang cluster), so 0 means the app is down; use 1 or more",
+            )
         if self.provider == "fly":
             size = limits.FLY_SIZES.get(m.cpu)
             if size is None:
@@ -655,6 +661,8 @@ class InferaConfig(_Model):
             )
 
     def _check_providers_fit(self) -> None:
+        # Every section at once: switching `provider` should list all that must follow it.
+        mismatched: list[At] = []
         for section in ("database", "cache", "storage"):
             value = getattr(self, section)
             if value is None:
@@ -663,11 +671,23 @@ class InferaConfig(_Model):
             if owner != self.provider:
                 fits = sorted(k for k, p in _PROVIDER_OF.items() if p == self.provider)
                 choices = [c for c in fits if c in _section_choices(section)]
-                raise At(
-                    f"{section}.provider",
-                    f"{value.provider!r} runs on {owner}, but provider is "
-                    f"{self.provider!r}; use {' or '.join(repr(c) for c in choices)}",
+                mismatched.append(
+                    At(
+                        f"{section}.provider",
+                        f"{value.provider!r} runs on {owner}, but provider is "
+                        f"{self.provider!r}; use {' or '.join(repr(c) for c in choices)}",
+                    )
                 )
+        _raise_all(mismatched)
+        host = self.env_vars.get("PHX_HOST", "")
+        other_suffix = {"fly": ".run.app", "gcp": ".fly.dev"}[self.provider]
+        if host.endswith(other_suffix):
+            raise At(
+                "env_vars.PHX_HOST",
+                f"PHX_HOST {host!r} is a {'Cloud Run' if self.provider == 'fly' else 'Fly'} "
+                f"host, but provider is {self.provider!r}; drop PHX_HOST (the program sets the "
+                "platform's host) or set `domain`",
+            )
         if self.cache is not None and self.cache.provider == "memorystore":
             gib, rest = divmod(self.cache.size, 1024)
             if rest or not limits.MEMORYSTORE_MIN_GIB <= gib <= limits.MEMORYSTORE_MAX_GIB:
@@ -753,6 +773,17 @@ class InferaConfig(_Model):
                     "app.image",
                     "pin the prebuilt image by digest (name@sha256:…): a tag can move, and "
                     "pushing the same tag again rolls no new revision and runs no migration",
+                )
+            )
+        if (
+            self.storage is not None
+            and self.storage.provider == "tigris"
+            and (self.storage.versioning is not None)
+        ):
+            out.append(
+                (
+                    "storage.versioning",
+                    "has no effect on Tigris; object versioning is set up on GCS buckets only",
                 )
             )
         if self.provider == "fly" and self.deployment.machines.max_count is not None:

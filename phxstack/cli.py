@@ -7,12 +7,15 @@ Expected failures exit 2 with one line per problem and never a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
 from pathlib import Path
 
 import yaml
+
+from phxstack.stackfile import StackFile
 
 EXIT_OK = 0
 EXIT_INVALID = 2
@@ -102,27 +105,39 @@ def _check_stack_name(args: argparse.Namespace) -> None:
         )
 
 
+def _secret_state_of(stack_file: StackFile, name: str) -> str:
+    from config.context import PROJECT
+    from phxstack.stackfile import secret_state
+
+    return secret_state(stack_file, f"{PROJECT}:{name}")
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from config.context import PROJECT, deploy_problems
     from config.errors import ConfigError
     from config.loader import validate_all, warning_problems
-    from phxstack.stackfile import read_stack_file, secret_state
+    from phxstack.stackfile import read_stack_file
 
     stacks = [args.stack] if args.stack else None
     configs = validate_all(args.config, stacks)
-    if args.stack:
-        # What `pulumi up` would refuse before creating anything, found now.
-        stack_file = read_stack_file(args.project_dir, args.stack, PROJECT)
-        infera = dict(configs)[args.stack]
-        problems = deploy_problems(
+    # What `pulumi up` would refuse before creating anything, found now: for the named stack,
+    # or for every stack that has a Pulumi.<stack>.yaml.
+    problems = []
+    for stack, infera in configs:
+        if stack is None or (
+            not args.stack and not (args.project_dir / f"Pulumi.{stack}.yaml").is_file()
+        ):
+            continue
+        stack_file = read_stack_file(args.project_dir, stack, PROJECT)
+        problems += deploy_problems(
             args.config,
-            args.stack,
+            stack,
             infera,
-            lambda name: secret_state(stack_file, f"{PROJECT}:{name}"),
+            functools.partial(_secret_state_of, stack_file),
             stack_file.plain.get("gcp:project"),
         )
-        if problems:
-            raise ConfigError(problems)
+    if problems:
+        raise ConfigError(problems)
     warnings: list[str] = _stack_warnings(args)
     for stack, cfg in configs:
         if stack is None and stacks:

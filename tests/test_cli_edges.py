@@ -148,3 +148,25 @@ def test_a_closed_pipe_is_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> No
     finally:
         monkeypatch.undo()
         closed.close()
+
+
+def test_a_derived_secret_without_its_resource_says_why_it_needs_a_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = _project(
+        tmp_path,
+        BASE
+        + "database: {}\nsecrets:\n  - DATABASE_URL\nenvironments:\n  dev:\n    database: null\n",
+    )
+    code, _, err = _run(capsys, "validate", "--config", str(cfg), "--stack", "dev")
+    assert code == 2
+    assert "(stack 'dev' has no `database:`, so nothing derives it; supply it or remove it" in err
+
+
+def test_validate_without_stack_checks_every_stack_that_has_a_stack_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = _project(tmp_path, BASE + "secrets:\n  - MAILER_API_KEY\n")
+    code, _, err = _run(capsys, "validate", "--config", str(cfg))
+    assert code == 2
+    assert "MAILER_API_KEY has no value in stack 'dev'" in err

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from cfg_helpers import FLY, GCP, SEED_YAML, load, load_text, only_problem, with_value
 
+from config.errors import ConfigError
 from config.model import InferaConfig
 
 # (base, dotted key, value) that validates, and what the model then holds.
@@ -32,7 +33,7 @@ VALID: list[tuple[dict[str, Any], str, Any, Any]] = [
     (GCP, "deployment.region", "europe-west1", "europe-west1"),
     (FLY, "deployment.machines.cpu", "performance-2x", None),  # memory must follow; see limits
     (FLY, "deployment.machines.memory", "1gb", 1024),
-    (FLY, "deployment.machines.count", 0, 0),
+    (GCP, "deployment.machines.count", 0, 0),
     (FLY, "deployment.machines.count", 5, 5),
     (FLY, "deployment.machines.max_count", 10, 10),
     (FLY, "deployment.health_check.path", "/healthz", "/healthz"),
@@ -198,6 +199,15 @@ INVALID: list[tuple[dict[str, Any], str, Any, str, str]] = [
         "3 is not one of 'basic', 'starter', 'launch', 'scale'",
     ),
     (FLY, "database.plan", "lanch", "database.plan", "did you mean 'launch'?"),
+    (FLY, "deployment.machines.count", 0, "deployment.machines.count", "0 means the app is down"),
+    (
+        GCP,
+        "env_vars.PHX_HOST",
+        "app.fly.dev",
+        "env_vars.PHX_HOST",
+        "is a Fly host, but provider is 'gcp'",
+    ),
+    (FLY, "env_vars.PHX_HOST", "app-x.a.run.app", "env_vars.PHX_HOST", "is a Cloud Run host"),
     (
         FLY,
         "deployment.region",
@@ -306,7 +316,7 @@ def test_documented_defaults_hold_when_keys_are_left_out() -> None:
 
 def test_max_instances_follows_max_count_or_four_times_count() -> None:
     assert load(with_value(FLY, "deployment.machines.max_count", 3)).max_instances == 3
-    assert load(with_value(FLY, "deployment.machines.count", 0)).max_instances == 4
+    assert load(with_value(GCP, "deployment.machines.count", 0)).max_instances == 4
     assert load(with_value(FLY, "deployment.machines.count", 3)).max_instances == 12
 
 
@@ -325,3 +335,22 @@ def test_models_are_frozen() -> None:
     config = load(FLY)
     with pytest.raises(ValueError, match="frozen"):
         config.project_name = "other"  # type: ignore[misc]
+
+
+def test_switching_provider_lists_every_section_that_must_follow() -> None:
+    text = (
+        "project_name: app\nprovider: gcp\ndatabase:\n  provider: fly-postgres\n"
+        "cache:\n  provider: upstash\nstorage:\n  provider: tigris\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_text(text)
+    assert [(p.key, p.line) for p in err.value.problems] == [
+        ("database.provider", 4),
+        ("cache.provider", 6),
+        ("storage.provider", 8),
+    ]
+
+
+def test_tigris_versioning_is_a_warning_not_silence() -> None:
+    config = load({**FLY, "storage": {"provider": "tigris", "versioning": True}})
+    assert dict(config.warnings())["storage.versioning"].startswith("has no effect on Tigris")

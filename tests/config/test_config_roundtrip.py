@@ -44,7 +44,8 @@ def machines(draw: st.DrawFn, provider: str) -> dict[str, Any]:
         n = draw(st.sampled_from(sorted(limits.CLOUD_RUN_MEMORY_MIB)))
         low, high = limits.CLOUD_RUN_MEMORY_MIB[n]
         cpu, memory = str(n), draw(st.integers(low, high))
-    count = draw(st.integers(0, 10))
+    # Cloud Run scales to zero; Fly runs exactly `count` machines, so at least one.
+    count = draw(st.integers(0 if provider == "gcp" else 1, 10))
     out: dict[str, Any] = {"cpu": cpu, "memory": format_size(memory), "count": count}
     if draw(st.booleans()):
         out["max_count"] = draw(st.integers(max(count, 1), 50))
