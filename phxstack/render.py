@@ -10,8 +10,21 @@ from typing import Any
 
 from phxstack.plan import SECRET, UNKNOWN
 
-MAX_SETTINGS = 14
+MAX_SETTINGS = 16
 MAX_VALUE = 90
+MAX_BLOCK_LINES = 80
+MAX_DEPENDENCIES = 6
+# What a reviewer looks at first, by the last part of the setting's path; the rest follow in
+# the program's order. Size, scaling, safety and exposure come before plumbing.
+_FIRST = (
+    "name", "tier", "edition", "databaseVersion", "availabilityType", "sslMode",
+    "limits.cpu", "limits.memory", "minInstanceCount", "maxInstanceCount",
+    "maxInstanceRequestConcurrency", "timeout", "cpuIdle", "sessionAffinity",
+    "invokerIamDisabled", "ingress", "deletionProtection", "deletionProtectionEnabled",
+    "memorySizeGb", "transitEncryptionMode", "authEnabled", "publicAccessPrevention",
+    "forceDestroy", "versioning.enabled", "count", "kind", "plan", "region", "location",
+    "role", "member", "config",
+)  # fmt: skip
 # Inputs that are noise to a reviewer: provider plumbing, and labels repeated everywhere.
 _NOISE = {"project", "labels", "effectiveLabels", "pulumiLabels", "disableOnDestroy"}
 
@@ -32,16 +45,27 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return [(prefix, value)]
 
 
-def _show(value: Any) -> str:
+def _rank(key: str) -> int:
+    for i, suffix in enumerate(_FIRST):
+        if key == suffix or key.endswith("." + suffix):
+            return i
+    return len(_FIRST)
+
+
+def _show(value: Any, pad: str = "") -> str:
     if value == SECRET:
         return "[secret]"
     if value == UNKNOWN:
         return "(known after apply)"
     text = value if isinstance(value, str) else json.dumps(value)
     if "\n" in text.strip():
-        # A rendered file (fly.toml) would break the tree's layout; --json has it whole.
-        first = text.strip().splitlines()[0]
-        return f"{first[:MAX_VALUE]} … ({len(text.strip().splitlines())} lines, see --json)"
+        # A rendered file (fly.toml): what the reviewer most needs to read, as an indented block.
+        lines = text.strip().splitlines()
+        shown = lines[:MAX_BLOCK_LINES]
+        more = (
+            [f"… {len(lines) - len(shown)} more lines (see --json)"] if lines[len(shown) :] else []
+        )
+        return "|\n" + "\n".join(f"{pad}    {line}" for line in [*shown, *more])
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 
@@ -71,14 +95,19 @@ def render_text(plan: dict[str, Any], warnings: list[str] | None = None) -> str:
         lines.append(f"{pad}+ {r['type']}  {r['name']}{flags}")
         if r["custom"]:
             settings = [(k, v) for k, v in _flatten(r["inputs"]) if v not in (None, [], {})]
+            settings = [
+                kv for _, kv in sorted(enumerate(settings), key=lambda e: (_rank(e[1][0]), e[0]))
+            ]
             for key, value in settings[:MAX_SETTINGS]:
-                lines.append(f"{pad}      {key}: {_show(value)}")
+                lines.append(f"{pad}      {key}: {_show(value, pad + '      ')}")
             if len(settings) > MAX_SETTINGS:
                 lines.append(f"{pad}      … {len(settings) - MAX_SETTINGS} more (see --json)")
             own_parent = r["parent"]
-            deps = [names[d] for d in r["dependencies"] if d in names and d != own_parent]
+            deps = sorted({names[d] for d in r["dependencies"] if d in names and d != own_parent})
             if deps:
-                lines.append(f"{pad}      depends on: {', '.join(sorted(set(deps)))}")
+                more = len(deps) - MAX_DEPENDENCIES
+                shown = ", ".join(deps[:MAX_DEPENDENCIES]) + (f", +{more} more" if more > 0 else "")
+                lines.append(f"{pad}      depends on: {shown}")
         for child in children.get(r["urn"], []):
             emit(child, depth + 1)
 

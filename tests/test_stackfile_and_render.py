@@ -87,7 +87,7 @@ def test_render_text_tree_flags_and_outputs() -> None:
     assert "Warnings:\n    infera.yaml:1:1: cache: warning: x" in text
 
 
-def test_multiline_values_stay_on_one_line_in_text() -> None:
+def test_multiline_values_render_as_an_indented_block() -> None:
     plan = {
         "stack": "dev",
         "provider": "fly",
@@ -99,7 +99,7 @@ def test_multiline_values_stay_on_one_line_in_text() -> None:
                 "parent": None,
                 "custom": True,
                 "protect": False,
-                "inputs": {"config": 'app = "x"\nprimary_region = "iad"\n'},
+                "inputs": {"strategy": "rolling", "config": 'app = "x"\nprimary_region = "iad"\n'},
                 "dependencies": [],
             },
         ],
@@ -107,5 +107,43 @@ def test_multiline_values_stay_on_one_line_in_text() -> None:
     }
     text = render_text(plan)
     assert text.startswith("Plan for stack 'dev' (provider fly): 1 resource in 0 components")
-    assert '      config: app = "x" … (2 lines, see --json)\n' in text
-    assert "primary_region" not in text
+    # `config` ranks before plumbing such as `strategy`, and keeps every line of the file.
+    assert (
+        '+ pulumi-python:dynamic/fly:Deploy  d\n      config: |\n          app = "x"\n'
+        '          primary_region = "iad"\n      strategy: rolling\n'
+    ) in text
+
+
+def test_reviewer_settings_come_first_and_long_dependency_lists_are_cut() -> None:
+    deps = [f"urn:x::r{i}" for i in range(9)]
+    resources = [
+        {
+            "urn": u,
+            "type": "t:x:Y",
+            "name": u.rsplit("::", 1)[1],
+            "parent": None,
+            "custom": True,
+            "protect": False,
+            "inputs": {},
+            "dependencies": [],
+        }
+        for u in deps
+    ]
+    resources.append(
+        {
+            "urn": "urn:x::svc",
+            "type": "gcp:cloudrunv2/service:Service",
+            "name": "svc",
+            "parent": None,
+            "custom": True,
+            "protect": False,
+            "inputs": {"location": "us-central1", "template": {"timeout": "3600s"}, "name": "app"},
+            "dependencies": deps,
+        }
+    )
+    text = render_text({"stack": "dev", "provider": "gcp", "resources": resources, "outputs": {}})
+    block = text.split("+ gcp:cloudrunv2/service:Service  svc\n", 1)[1]
+    assert block.startswith(
+        "      name: app\n      template.timeout: 3600s\n      location: us-central1\n"
+        "      depends on: r0, r1, r2, r3, r4, r5, +3 more\n"
+    )
