@@ -348,8 +348,9 @@ class InferaConfig(_Model):
     provider: Provider = Field(..., description="Where the app runs: 'fly' or 'gcp'.")
     production: bool | None = Field(
         None,
-        description="Production safety (protect stateful resources, HA defaults); default: true "
-        "for stacks named prod or production.",
+        description="Production safety: protected data, deletion protection, backups, HA Redis "
+        "(a standby database needs database.high_availability); default: true for stacks "
+        "named prod or production.",
     )
     framework: Framework = Field(default_factory=Framework, description="Framework versions.")
     app: App = Field(default_factory=App, description="Source, Dockerfile or prebuilt image, port.")

@@ -68,7 +68,8 @@ def _default(value: Any, prop: dict[str, Any]) -> str:
     if "default" not in prop:
         return "required"
     if value is None:
-        return "none"
+        # Provider- or stack-dependent defaults are spelled out in the description.
+        return "see description" if "default" in str(prop.get("description", "")) else "none"
     if isinstance(value, dict) and value:
         return "see below"
     return f"`{json.dumps(value)}`" if not isinstance(value, str) else f"`{value}`"

@@ -43,7 +43,7 @@ def test_every_key_has_one_row_with_a_description() -> None:
         ("project_name", "text", "required"),
         ("provider", "`fly` \\| `gcp`", "required"),
         ("app.port", "integer", "`4000`"),
-        ("deployment.machines.memory", "size (`512mb`, `1gb`, `2Gi`)", "none"),
+        ("deployment.machines.memory", "size (`512mb`, `1gb`, `2Gi`)", "see description"),
         ("deployment.health_check.interval", "duration (`10s`, `1m30s`, `500ms`)", "`10s`"),
         ("database.size", "size (`512mb`, `1gb`, `2Gi`)", "`1gb`"),
         ("deployment", "mapping", "see below"),
