@@ -213,3 +213,50 @@ def test_env_sh_off_fly_leaves_clustering_and_ipv6_off(tmp_path: Path) -> None:
     assert exported["DNS_CLUSTER_QUERY"] == ""
     assert exported["ECTO_IPV6"] == ""
     assert exported["ERL_AFLAGS"] == ""
+
+
+def test_pubsub_uses_redis_with_the_pinned_ca_when_redis_url_is_set() -> None:
+    app = (APP / "lib/my_app/application.ex").read_text()
+    assert "{Phoenix.PubSub, pubsub_options()}" in app
+    assert "adapter: Phoenix.PubSub.Redis" in app
+    assert ":public_key.pem_decode(ca_pem)" in app
+    runtime = (APP / "config/runtime.exs").read_text()
+    assert 'config :my_app, :redis_url, System.get_env("REDIS_URL")' in runtime
+    assert 'config :my_app, :redis_ca_cert, System.get_env("REDIS_CA_CERT")' in runtime
+    # Phoenix 1.7 ignores the endpoint's pubsub option; leaving it would mislead.
+    assert "pubsub: [" not in runtime
+
+
+@pytest.mark.skipif(shutil.which("elixir") is None, reason="no elixir on this machine")
+@pytest.mark.parametrize(
+    ("database_url", "fly", "ssl"),
+    [
+        ("ecto://u:p@/db?socket_dir=/cloudsql/p:r:i", False, "false"),
+        ("ecto://u:p@10.0.0.5/db", False, "true"),
+        ("postgres://u:p@app-db.flycast:5432/db", True, "false"),
+    ],
+)
+def test_runtime_exs_asks_for_tls_only_where_the_link_offers_it(
+    database_url: str, fly: bool, ssl: str
+) -> None:
+    env = {
+        "PATH": os.environ["PATH"],
+        "DATABASE_URL": database_url,
+        "SECRET_KEY_BASE": "x" * 64,
+        **({"FLY_APP_NAME": "shop"} if fly else {}),
+    }
+    proc = subprocess.run(
+        [
+            "elixir",
+            "-e",
+            'c = Config.Reader.read!("config/runtime.exs", env: :prod); '
+            "IO.puts(c[:my_app][MyApp.Repo][:ssl])",
+        ],
+        cwd=APP,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert proc.stdout.strip().splitlines()[-1] == ssl

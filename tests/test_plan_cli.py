@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import runpy
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
+import phxstack.plan as plan_module
 from phxstack.cli import main
+from phxstack.mocks import is_secret, run_program
+from phxstack.render import render_text
+from phxstack.stackfile import ENCRYPTED_PLACEHOLDER
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = {"fly": ROOT / "infera.yaml", "gcp": ROOT / "examples" / "gcp" / "infera.yaml"}
@@ -86,15 +92,14 @@ def test_plan_text_shows_tree_unknowns_and_outputs(capsys: pytest.CaptureFixture
 
 
 def _project_with_canary(tmp_path: Path, provider: str, stack: str) -> Path:
-    """A copy of the project whose stack config holds a canary secret, as `secure:` would."""
+    """A copy of the project whose infera.yaml lists CANARY_API_KEY and whose stack config
+    holds it as `secure:` ciphertext."""
     shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
-    cfg = SAMPLES[provider].read_text()
-    cfg = cfg.replace("secrets:\n", "secrets:\n  - CANARY_API_KEY\n", 1)
-    (tmp_path / "infera.yaml").write_text(
-        cfg.replace("../my_app", str(ROOT / "examples" / "my_app")).replace(
-            "path: examples/my_app", f"path: {ROOT / 'examples' / 'my_app'}"
-        )
-    )
+    sample = SAMPLES[provider]
+    infera = yaml.safe_load(sample.read_text())
+    infera["secrets"] = [*infera.get("secrets", []), "CANARY_API_KEY"]
+    infera["app"]["path"] = str((sample.parent / infera["app"]["path"]).resolve())
+    (tmp_path / "infera.yaml").write_text(yaml.safe_dump(infera, sort_keys=False))
     (tmp_path / f"Pulumi.{stack}.yaml").write_text(
         f"config:\n  gcp:project: canary-project\n  phoenix:CANARY_API_KEY:\n    secure: {CANARY}\n"
     )
@@ -102,7 +107,7 @@ def _project_with_canary(tmp_path: Path, provider: str, stack: str) -> Path:
 
 
 @pytest.mark.parametrize("provider", sorted(SAMPLES))
-def test_secret_canary_never_printed(
+def test_encrypted_stack_config_is_never_printed(
     provider: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = _project_with_canary(tmp_path, provider, "prod")
@@ -119,6 +124,44 @@ def test_secret_canary_never_printed(
         )
         assert code == 0, err
         assert CANARY not in out and CANARY not in err
+        assert ENCRYPTED_PLACEHOLDER not in out
+
+
+def _contains(value: object, needle: str) -> bool:
+    if isinstance(value, dict):
+        return any(_contains(v, needle) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains(v, needle) for v in value)
+    return isinstance(value, str) and needle in value
+
+
+@pytest.mark.parametrize("provider", sorted(SAMPLES))
+def test_a_decrypted_secret_reaches_the_program_but_never_the_plan(
+    provider: str, tmp_path: Path
+) -> None:
+    """What `pulumi up` sees: the plaintext value, as a Pulumi secret. It must reach a resource
+    (so the check below means something), only ever inside a secret, and print as [secret]."""
+    project = _project_with_canary(tmp_path, provider, "prod")
+    # As `pulumi up` runs it (not a preview), so values computed from other resources, like the
+    # Fly secrets map, are known and the canary really flows through them.
+    run = run_program(
+        lambda: runpy.run_path(str(project / "__main__.py"), run_name="__main__"),
+        stack="prod",
+        config={"phoenix:config": str(project / "infera.yaml"), "gcp:project": "canary-project"},
+        secret_config={"phoenix:CANARY_API_KEY": CANARY},
+        preview=False,
+    )
+    plan = plan_module.Plan("prod", provider, run)
+    carriers = [r for r in plan.run.registrations if _contains(r.inputs, CANARY)]
+    assert carriers, "the canary never reached a resource; this test would prove nothing"
+    for r in carriers:
+        for key, value in r.inputs.items():
+            if _contains(value, CANARY):
+                assert is_secret(value), f"{r.name}.{key} carries the canary outside a secret"
+    data = plan.to_json()
+    text = render_text(data)
+    assert CANARY not in json.dumps(data) and CANARY not in text
+    assert "[secret]" in text
 
 
 def test_supplied_secret_without_value_fails_before_any_resource(
