@@ -175,7 +175,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     plan = make_plan(args.config, stack, args.project_dir.resolve())
     data = plan.to_json()
     infera = load_config(args.config, stack)
-    warnings = [str(w) for w in warning_problems(args.config, stack, infera)]
+    warnings = _stack_warnings(args) + [
+        str(w) for w in warning_problems(args.config, stack, infera)
+    ]
     # The same checks as `pulumi preview --policy-pack policy`, over what the program registered.
     data["violations"] = plan_violations(data["resources"], infera, stack)
     if args.json:

@@ -170,3 +170,12 @@ def test_validate_without_stack_checks_every_stack_that_has_a_stack_file(
     code, _, err = _run(capsys, "validate", "--config", str(cfg))
     assert code == 2
     assert "MAILER_API_KEY has no value in stack 'dev'" in err
+
+
+def test_plan_warns_about_a_stack_nobody_configured(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "plan", "--config", str(ROOT / "infera.yaml"), "--stack", "prdo")
+    assert code == 0
+    assert (
+        "stack 'prdo' has no Pulumi.prdo.yaml and no environments.prdo overlay; did you mean 'prod'?"
+        in out
+    )
