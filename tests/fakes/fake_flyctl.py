@@ -18,7 +18,11 @@ Environment knobs:
                          transient (HTTP 503), ratelimit (HTTP 429), reset (connection reset),
                          permanent (a 422 validation error), auth (revoked token),
                          hang (sleeps FLYCTL_FAKE_HANG_SECONDS, default 3600),
-                         malformed (runs the command, then prints only half of its stdout).
+                         malformed (runs the command, then prints only half of its stdout),
+                         parse (`secrets import` only: reads stdin, then fails as flyctl does
+                         on a line it cannot parse, with the contract's error text quoting the
+                         first NAME=VALUE line, exit 1; on any other command the knob itself
+                         is refused with exit 2, so a miscounted N cannot pass unnoticed).
   FLYCTL_FAKE_ORGS       comma list of org slugs the token can see (default "personal", which
                          is auto-selected as the user's only personal org, as flyctl does);
                          a command that resolves its org fails for any other slug.
@@ -487,6 +491,7 @@ class Ctx:
 
 TOKEN_FLAG: list[str] = []  # --access-token, when given
 ARGV0: list[str] = ["flyctl"]
+PARSE_FAIL: list[bool] = []  # FLYCTL_FAKE_FAIL's `parse` kind is due on this invocation
 
 
 def token() -> str:
@@ -1004,6 +1009,14 @@ def restart_machines(ctx: Ctx, rec: dict[str, Any]) -> None:
         s["status"] = "Deployed"
 
 
+def parse_error(line: str) -> CliError:
+    # flyctl quotes the offending line whole, value included (secrets/parser.go).
+    return CliError(
+        "Failed to parse secrets from stdin: Secrets must be provided as NAME=VALUE "
+        f"pairs ({line} is invalid)"
+    )
+
+
 def parse_secrets_stdin(text: str) -> dict[str, str]:
     """internal/command/secrets/parser.go semantics."""
     out: dict[str, str] = {}
@@ -1016,10 +1029,7 @@ def parse_secrets_stdin(text: str) -> dict[str, str]:
         if not stripped or stripped.startswith("#"):
             continue
         if "=" not in line:
-            raise CliError(
-                "Failed to parse secrets from stdin: Secrets must be provided as NAME=VALUE "
-                f"pairs ({line} is invalid)"
-            )
+            raise parse_error(line)
         key, _, value = line.partition("=")
         key = key.strip()
         value = value.lstrip()
@@ -1205,7 +1215,11 @@ def _stage_flag(ctx: Ctx) -> bool:
 
 def cmd_secrets_import(ctx: Ctx) -> None:
     ctx.app_record()
-    pairs = parse_secrets_stdin(sys.stdin.read() if not sys.stdin.isatty() else "")
+    text = sys.stdin.read() if not sys.stdin.isatty() else ""
+    if PARSE_FAIL:
+        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+        raise parse_error(lines[0] if lines else "")
+    pairs = parse_secrets_stdin(text)
     if not pairs:
         raise CliError("requires at least one SECRET=VALUE pair")
     apply_secrets(ctx, dict(pairs), _stage_flag(ctx))
@@ -2246,7 +2260,9 @@ def main(argv: list[str]) -> int:
     if injected == "hang":
         time.sleep(float(os.environ.get("FLYCTL_FAKE_HANG_SECONDS", "3600")))
         return 126
-    if injected and injected != "malformed":
+    if injected == "parse":
+        PARSE_FAIL[:] = [True]
+    elif injected and injected != "malformed":
         write_error(CliError(INJECTED[injected]))
         return 1
     out: list[str] = []
@@ -2289,6 +2305,8 @@ def run(argv: list[str], state: State, out: list[str], err: list[str]) -> None:
         return
     if command not in SUPPORTED:
         raise CliError(f"fake flyctl does not implement `{command}`", code=2)
+    if PARSE_FAIL and command != "secrets import":
+        raise CliError(f"fake flyctl: FLYCTL_FAKE_FAIL `parse` hit `{command}`", code=2)
     check_args(command, spec, p.args, usage)
     if p.get("--access-token"):
         TOKEN_FLAG[:] = [p.get("--access-token")]

@@ -686,6 +686,27 @@ def test_malformed_knob_truncates_json(fly: Fly) -> None:
     assert out and json.loads(fly.ok("apps", "list", "--json").stdout)
 
 
+def test_parse_knob_fails_secrets_import_quoting_its_first_line_and_sets_nothing(
+    fly: Fly,
+) -> None:
+    fly.ok("apps", "create", "demo")
+    knob = {"FLYCTL_FAKE_FAIL": "2:parse"}
+    stdin = "# note\n\nA=first-value\nB=second\n"
+    assert fly.error("secrets", "import", "-a", "demo", stdin=stdin, **knob) == (
+        "Failed to parse secrets from stdin: Secrets must be provided as NAME=VALUE pairs "
+        "(A=first-value is invalid)"
+    )
+    assert json.loads(fly.ok("secrets", "list", "-a", "demo", "--json").stdout) == []
+
+
+def test_parse_knob_on_another_command_is_refused_not_ignored(fly: Fly) -> None:
+    r = fly("apps", "list", FLYCTL_FAKE_FAIL="1:parse")
+    assert (r.returncode, r.stderr) == (
+        2,
+        "Error: fake flyctl: FLYCTL_FAKE_FAIL `parse` hit `apps list`\n",
+    )
+
+
 def test_hang_knob_outlasts_a_timeout(fly: Fly) -> None:
     with pytest.raises(subprocess.TimeoutExpired):
         fly("apps", "list", timeout=0.5, FLYCTL_FAKE_FAIL="1:hang", FLYCTL_FAKE_HANG_SECONDS="5")

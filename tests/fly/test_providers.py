@@ -6,6 +6,7 @@ change; update touches only what changed; read supports refresh; delete is idemp
 
 from __future__ import annotations
 
+import logging
 import pickle
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,31 @@ def test_secret_values_reach_fly_unchanged_through_the_import_parser(
     make_app()
     p.SecretsProvider(FAST).create({"app": APP, "values": {"S": value}, "stage": True})
     assert fake_secret_digests(APP) == {"S": fake_digest(value)}
+
+
+def test_secrets_import_error_quoting_stdin_is_redacted(
+    fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    make_app()
+    canary = "canary-3b8e0d5a-never-print-me"
+    # Call 2 is the import: the fake fails it as flyctl's stdin parser does, quoting the line.
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", "2:parse")
+    with pytest.raises(FlyctlError) as err:
+        p.SecretsProvider(FAST).create({"app": APP, "values": {"TOKEN": canary}, "stage": True})
+    assert fly_env.calls()[1] == ["secrets", "import", "--app", APP, "--stage"]
+    assert err.value.message == (
+        "Failed to parse secrets from stdin: Secrets must be provided as NAME=VALUE pairs "
+        "(TOKEN=[REDACTED] is invalid)"
+    )
+    places = {
+        "error": str(err.value) + repr(err.value) + repr(err.value.args),
+        "argv": repr(err.value.argv) + fly_env.log.read_text(),
+        "log lines": caplog.text,
+        "fake state": "".join(f.read_text() for f in fly_env.state.iterdir() if f.is_file()),
+    }
+    for where, text in places.items():
+        assert canary not in text, where
 
 
 def test_secrets_check_refuses_bad_names_without_quoting_values() -> None:

@@ -181,11 +181,18 @@ def test_canary_secret_never_leaks(
     caplog.set_level(logging.DEBUG)
     first, _ = stack.up(base_config())
     second, _ = stack.up(base_config(env_vars={"FEATURE_FLAG": "x"}))
-    # A failure on the secrets import itself: its error must not quote the value either.
-    monkeypatch.setenv("FLYCTL_FAKE_FAIL", str(len(stack.fly.calls()) + 1) + ":permanent")
+    # The rotated value's `secrets import` fails the way flyctl's stdin parser does, quoting
+    # the offending NAME=VALUE line; only redaction keeps the value out of the error.
+    n = len(stack.fly.calls()) + 1
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", f"{n}:parse")
     with pytest.raises(EngineError) as err:
         stack.up(base_config(), secret=CANARY + "-rotated")
     monkeypatch.delenv("FLYCTL_FAKE_FAIL")
+    assert stack.fly.calls()[n - 1] == ["secrets", "import", "--app", "shop-dev", "--stage"]
+    assert (
+        "Failed to parse secrets from stdin: Secrets must be provided as NAME=VALUE pairs "
+        "(STRIPE_KEY=[REDACTED] is invalid)"
+    ) in str(err.value)
     engine = LocalEngine(stack.state_file)
     provider_outputs = json.dumps({k: s.outs for k, s in engine.state.items()}, default=str)
     secrets_state = engine.state[f"{DYN}Secrets::web-secrets"]
