@@ -642,14 +642,15 @@ class StorageProvider(_FlyProvider):
         return CreateResult(name, {"app": app, "name": name})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        # Only whether the bucket exists is read: the contract records no output shape for
+        # `storage status`, so nothing is parsed from it and the app is the one in state.
         try:
-            out = self._run(["storage", "status", id_])
+            self._run(["storage", "status", id_])
         except FlyctlError as exc:
             if exc.kind == "not_found":
                 return ReadResult("", {})
             raise
-        app = _line_value(out, "App") or props.get("app")
-        return ReadResult(id_, {"app": app, "name": id_})
+        return ReadResult(id_, {"app": props.get("app"), "name": id_})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         # `storage destroy` leaves the credentials it set on the app; stale ones would point

@@ -2188,6 +2188,7 @@ def cmd_storage_list(ctx: Ctx) -> None:
 
 def cmd_storage_status(ctx: Ctx) -> None:
     b = _bucket(ctx, _bucket_name(ctx))
+    # APPROX: the contract records no output for `storage status`; these rows are invented.
     ctx.say("Object Storage")
     for k, v in (
         ("Name", b["name"]),

@@ -404,7 +404,9 @@ def test_storage_lifecycle(fly_env: FlyEnv) -> None:
         "BUCKET_NAME",
     }  # fmt: skip
     assert prov.diff(created.id, created.outs, props).changes is False
+    mark = fly_env.mark()
     assert prov.read(created.id, created.outs).outs == props
+    assert fly_env.since(mark) == [["storage", "status", f"{APP}-storage"]]
     # A second create (a resumed run) adopts the app's bucket.
     assert prov.create(props).outs == props
     mark = fly_env.mark()
