@@ -108,7 +108,11 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
     shorter one ("dev", "1") is replaced only where it stands alone: as a substring it would
     match inside ordinary words and app names and garble the message it is meant to protect.
     """
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+    # A multi-line value (a PEM key) may be quoted one line at a time, as flyctl's parse error
+    # quotes the offending stdin line: each of its lines is a needle too.
+    needles = {s for s in secrets if s}
+    needles |= {line.strip() for s in list(needles) if "\n" in s for line in s.splitlines()}
+    for secret in sorted({n for n in needles if n}, key=len, reverse=True):
         if len(secret) >= MIN_SUBSTRING_SECRET:
             text = text.replace(secret, REDACTED)
         else:

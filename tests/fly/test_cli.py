@@ -403,3 +403,11 @@ def test_malformed_json_snippet_hides_passwords_flyctl_printed(env: Path) -> Non
             f'"x": "mysql://u:{REDACTED}\n'
         )
     )
+
+
+def test_each_line_of_a_multiline_secret_is_redacted_on_its_own() -> None:
+    pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----"
+    message = (
+        "Secrets must be provided as NAME=VALUE pairs (MIIEvQIBADANBgkqhkiG9w0BAQEFAASC is invalid)"
+    )
+    assert "MIIEvQ" not in redact_text(message, [pem])
