@@ -16,6 +16,7 @@ import pulumi
 
 from config.errors import ConfigError, Problem
 from config.model import InferaConfig
+from config.secrets import DERIVING_SECTION
 
 # Pulumi project name, and so the namespace of this program's stack config keys.
 PROJECT = "phoenix"
@@ -42,19 +43,6 @@ class StackContext:
     def portable(path: Path) -> Path:
         """`path` relative to the working directory Pulumi runs in, for inputs kept in state."""
         return Path(os.path.relpath(path))
-
-
-# Secrets the program derives when their resource exists; listed without it, they are supplied.
-_DERIVABLE = {
-    "DATABASE_URL": "database",
-    "REDIS_URL": "cache",
-    "REDIS_CA_CERT": "cache",
-    "AWS_ACCESS_KEY_ID": "storage",
-    "AWS_SECRET_ACCESS_KEY": "storage",
-    "AWS_ENDPOINT_URL_S3": "storage",
-    "AWS_REGION": "storage",
-    "BUCKET_NAME": "storage",
-}
 
 
 def deploy_problems(
@@ -86,7 +74,7 @@ def deploy_problems(
         index = infera.secrets.index(name)
         line, col = place(("secrets", index))
         fix = f"`pulumi config set --secret {name} --stack {stack}`"
-        section = _DERIVABLE.get(name)
+        section = DERIVING_SECTION.get(name)
         why = (
             f" (stack {stack!r} has no `{section}:`, so nothing derives it; supply it or remove "
             "it from secrets)"

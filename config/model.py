@@ -735,16 +735,16 @@ class InferaConfig(_Model):
         return kinds
 
     def derived_secrets(self) -> tuple[str, ...]:
-        names: list[str] = []
-        if self.database is not None:
-            names.append("DATABASE_URL")
-        if self.cache is not None:
-            names.append("REDIS_URL")
-            if self.cache.provider == "memorystore":
-                names.append("REDIS_CA_CERT")
-        if self.storage is not None and self.storage.provider == "tigris":
-            names.extend(DERIVED_SECRETS["tigris"])
-        return tuple(names)
+        features = [
+            section
+            for section in ("database", "cache", "storage")
+            if getattr(self, section) is not None
+        ]
+        for section in ("cache", "storage"):
+            value = getattr(self, section)
+            if value is not None:
+                features.append(value.provider)  # memorystore's CA, tigris's credentials
+        return tuple(name for f in features for name in DERIVED_SECRETS.get(f, ()))
 
     def supplied_secrets(self) -> list[str]:
         return [n for n, k in self.secret_kinds().items() if k == "supplied"]
@@ -823,4 +823,4 @@ def _section_choices(section: str) -> tuple[str, ...]:
     }[section]
 
 
-__all__ = ["SECRET_NAME_RE", "InferaConfig"]
+__all__ = ["InferaConfig"]

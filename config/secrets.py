@@ -29,6 +29,13 @@ DERIVED_SECRETS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# The infera.yaml section whose resource derives each of those secrets.
+DERIVING_SECTION: dict[str, str] = {
+    name: {"memorystore": "cache", "tigris": "storage"}.get(feature, feature)
+    for feature, names in DERIVED_SECRETS.items()
+    for name in names
+}
+
 _SECRETISH_NAME = re.compile(
     r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH|COOKIE)"
 )
