@@ -1,10 +1,11 @@
-"""README blocks generated from code: the stack outputs table and the `plan --json` reference.
+"""README blocks generated from code: the stack outputs table, the `plan --json` reference and
+the GCP setup section.
 
-Owns the text between `<!-- outputs:start -->`/`<!-- outputs:end -->` and
-`<!-- plan-json:start -->`/`<!-- plan-json:end -->` in README.md, so the documentation is
-derived from `components.outputs.OUTPUTS` and `phxstack/plan.schema.json` and a test can
-insist they agree. `python -m phxstack.docs` rewrites the blocks in place; `--check` exits 1
-when README.md is stale.
+Owns the text between the `<!-- outputs:… -->`, `<!-- plan-json:… -->` and
+`<!-- gcp-setup:… -->` start/end markers in README.md, so the documentation is derived from
+`components.outputs.OUTPUTS`, `phxstack/plan.schema.json` and `components.gcp.prerequisites`, and
+a test can insist they agree. `python -m phxstack.docs` rewrites the blocks in place; `--check`
+exits 1 when README.md is stale.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from components.gcp import prerequisites
 from components.outputs import OUTPUTS, OUTPUTS_VERSION
 from phxstack.plan import PLAN_FORMAT_VERSION
 
@@ -96,7 +98,11 @@ def plan_json_block() -> str:
     return "\n".join(lines)
 
 
-BLOCKS = {"outputs": outputs_block, "plan-json": plan_json_block}
+BLOCKS = {
+    "outputs": outputs_block,
+    "plan-json": plan_json_block,
+    "gcp-setup": prerequisites.markdown,
+}
 
 
 def replace_block(text: str, marker: str, body: str) -> str:
