@@ -8,6 +8,7 @@ a `StackContext`; none of them reads YAML or `pulumi.Config` itself.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from config.secrets import DERIVING_SECTION
 
 # Pulumi project name, and so the namespace of this program's stack config keys.
 PROJECT = "phoenix"
+PROJECT_NUMBER_RE = re.compile(r"^[0-9]{6,20}$")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,11 @@ class StackContext:
     # Supplied secrets by name, each a secret Output read from `pulumi config set --secret NAME`.
     supplied_secrets: dict[str, pulumi.Output[str]] = field(default_factory=dict)
     gcp_project: str | None = None
+    # The GCP project's number (`phoenix:gcpProjectNumber`): the run.app host, and so PHX_HOST,
+    # is `<service>-<number>.<region>.run.app`. Stack config, not infera.yaml: it belongs to the
+    # Google project a stack deploys into, as `gcp:project` does, and one infera.yaml serves
+    # stacks in different projects. A lookup instead would need Resource Manager in preview.
+    gcp_project_number: str | None = None
     fly_org: str = "personal"
 
     @property
@@ -51,6 +58,8 @@ def deploy_problems(
     infera: InferaConfig,
     secret_state: Callable[[str], str],
     gcp_project: str | None,
+    *,
+    gcp_project_number: str | None = None,
 ) -> list[Problem]:
     """What stops a valid config from deploying to `stack`, found before anything is created.
 
@@ -115,7 +124,37 @@ def deploy_problems(
                 f"{stack}`",
             )
         )
+    if (
+        infera.provider == "gcp"
+        and gcp_project_number
+        and not PROJECT_NUMBER_RE.match(gcp_project_number)
+    ):
+        problems.append(
+            Problem(
+                f"Pulumi.{stack}.yaml",
+                1,
+                1,
+                "phoenix:gcpProjectNumber",
+                f"{gcp_project_number!r} is not a project number (digits only, e.g. "
+                "123456789012); run `pulumi config set phoenix:gcpProjectNumber "
+                f"\"$(gcloud projects describe PROJECT_ID --format='value(projectNumber)')\" "
+                f"--stack {stack}`",
+            )
+        )
     return problems
+
+
+def deploy_warnings(stack: str, infera: InferaConfig, gcp_project_number: str | None) -> list[str]:
+    """Advice about a stack's Pulumi config, as `validate` and `plan` print it."""
+    if infera.provider != "gcp" or infera.phx_host is not None or gcp_project_number:
+        return []
+    return [
+        f"Pulumi.{stack}.yaml:1:1: phoenix:gcpProjectNumber: warning: not set, so PHX_HOST is "
+        "not set and the app builds URLs for its default host (LiveView then refuses the "
+        "run.app origin); run `pulumi config set phoenix:gcpProjectNumber "
+        "\"$(gcloud projects describe PROJECT_ID --format='value(projectNumber)')\" "
+        f"--stack {stack}`, or set `domain`"
+    ]
 
 
 def from_pulumi() -> StackContext:
@@ -136,13 +175,16 @@ def from_pulumi() -> StackContext:
         if (value := cfg.get_secret(name)) is not None
     }
     gcp_project = pulumi.Config("gcp").get("project")
+    gcp_project_number = cfg.get("gcpProjectNumber") or None  # Pulumi.yaml's default is ""
 
     def secret_state(name: str) -> str:
         # Pulumi's Config does not say whether a value was encrypted; the stack file check in
         # `phxstack validate --stack` catches values written in clear.
         return "secret" if name in supplied else "missing"
 
-    problems = deploy_problems(config_path, stack, infera, secret_state, gcp_project)
+    problems = deploy_problems(
+        config_path, stack, infera, secret_state, gcp_project, gcp_project_number=gcp_project_number
+    )
     if problems:
         raise ConfigError(problems)
     return StackContext(
@@ -151,5 +193,6 @@ def from_pulumi() -> StackContext:
         project_dir=config_path.resolve().parent,
         supplied_secrets=supplied,
         gcp_project=gcp_project,
+        gcp_project_number=gcp_project_number,
         fly_org=cfg.get("flyOrg") or "personal",
     )

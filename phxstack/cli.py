@@ -113,7 +113,7 @@ def _secret_state_of(stack_file: StackFile, name: str) -> str:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from config.context import PROJECT, deploy_problems
+    from config.context import PROJECT, deploy_problems, deploy_warnings
     from config.errors import ConfigError
     from config.loader import validate_all, warning_problems
     from phxstack.stackfile import read_stack_file
@@ -123,6 +123,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     # What `pulumi up` would refuse before creating anything, found now: for the named stack,
     # or for every stack that has a Pulumi.<stack>.yaml.
     problems = []
+    stack_warnings: list[str] = []
     for stack, infera in configs:
         if stack is None or (
             not args.stack and not (args.project_dir / f"Pulumi.{stack}.yaml").is_file()
@@ -135,10 +136,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
             infera,
             functools.partial(_secret_state_of, stack_file),
             stack_file.plain.get("gcp:project"),
+            gcp_project_number=stack_file.plain.get(f"{PROJECT}:gcpProjectNumber"),
+        )
+        stack_warnings += deploy_warnings(
+            stack, infera, stack_file.plain.get(f"{PROJECT}:gcpProjectNumber")
         )
     if problems:
         raise ConfigError(problems)
-    warnings: list[str] = _stack_warnings(args)
+    warnings: list[str] = _stack_warnings(args) + stack_warnings
     for stack, cfg in configs:
         if stack is None and stacks:
             continue
@@ -166,18 +171,25 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from config.context import PROJECT, deploy_warnings
     from config.loader import load_config, warning_problems
     from phxstack.plan import make_plan
     from phxstack.policy_run import has_mandatory, plan_violations
     from phxstack.render import render_text
+    from phxstack.stackfile import read_stack_file
 
     stack = args.stack or "dev"
     plan = make_plan(args.config, stack, args.project_dir.resolve())
     data = plan.to_json()
     infera = load_config(args.config, stack)
-    warnings = _stack_warnings(args) + [
-        str(w) for w in warning_problems(args.config, stack, infera)
-    ]
+    number = read_stack_file(args.project_dir, stack, PROJECT).plain.get(
+        f"{PROJECT}:gcpProjectNumber"
+    )
+    warnings = (
+        _stack_warnings(args)
+        + [str(w) for w in warning_problems(args.config, stack, infera)]
+        + deploy_warnings(stack, infera, number)
+    )
     # The same checks as `pulumi preview --policy-pack policy`, over what the program registered.
     data["violations"] = plan_violations(data["resources"], infera, stack)
     if args.json:

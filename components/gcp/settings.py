@@ -156,6 +156,8 @@ class GcpStackArgs:
     image: ImageSettings = field(repr=False)
     service: ServiceSettings = field(repr=False)
     domain: str | None = None
+    # The project number, when stack config gives it: PHX_HOST is then the run.app host.
+    project_number: str | None = None
 
 
 def cloud_sql_tier(size_mib: int) -> str:
@@ -346,4 +348,5 @@ def gcp_args(ctx: StackContext) -> GcpStackArgs:
         image=image,
         service=service,
         domain=infera.domain,
+        project_number=ctx.gcp_project_number,
     )

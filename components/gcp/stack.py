@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-import pulumi_gcp as gcp
 
 from components.gcp.apis import Apis, ApisArgs
 from components.gcp.cache import Cache, CacheArgs
@@ -130,17 +129,14 @@ class PhoenixGcp(pulumi.ComponentResource):
 
         s = args.service
         env: list[tuple[str, pulumi.Input[str]]] = list(s.env)
-        host: pulumi.Input[str]
-        if s.phx_host is None:
-            # PHX_HOST must be the host browsers use, or LiveView's origin check refuses the
-            # socket: the deterministic run.app URL is that host, and the `url` output.
-            number = gcp.organizations.get_project_output(
-                project_id=project, opts=pulumi.InvokeOutputOptions(parent=self)
-            ).number
-            host = number.apply(lambda n: default_host(s.name, n, region))
+        # PHX_HOST must be the host browsers use, or LiveView's origin check refuses the socket.
+        # Without a domain it is the deterministic run.app host, which needs the project
+        # number: from stack config, never from a `get_project` lookup, which needs the
+        # Resource Manager API even in preview and so fails on a fresh project.
+        host: str | None = s.phx_host
+        if host is None and args.project_number is not None:
+            host = default_host(s.name, args.project_number, region)
             env.insert(1, ("PHX_HOST", host))
-        else:
-            host = s.phx_host
         runtime = RuntimeSpec(
             image=image.ref,
             service_account=identity.email,
@@ -196,7 +192,8 @@ class PhoenixGcp(pulumi.ComponentResource):
             )
 
         self.outputs: dict[str, Any] = {
-            "url": pulumi.Output.concat("https://", host),
+            # Without a known host, the service's own URI (known after it is created).
+            "url": f"https://{host}" if host is not None else service.uri,
             "region": region,
             "app_name": service.name,
             "service_name": service.name,

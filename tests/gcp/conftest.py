@@ -19,6 +19,7 @@ from phxstack.mocks import ProgramRun, run_program
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_APP = ROOT / "examples" / "my_app"
 GCP_PROJECT = "acme-shop-123"
+PROJECT_NUMBER = "123456789012"
 CANARY = "canary-5b1e0c77-never-in-plaintext"
 
 # Every feature on: database, cache, bucket, a supplied secret and a plain env var.
@@ -49,7 +50,9 @@ def project_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def program(raw: dict[str, Any], stack: str, project_dir: Path) -> Callable[[], None]:
+def program(
+    raw: dict[str, Any], stack: str, project_dir: Path, number: str | None = PROJECT_NUMBER
+) -> Callable[[], None]:
     """The composition root's work for the GCP target, with supplied secrets from config."""
 
     def run() -> None:
@@ -61,6 +64,7 @@ def program(raw: dict[str, Any], stack: str, project_dir: Path) -> Callable[[], 
             project_dir=project_dir,
             supplied_secrets={n: cfg.require_secret(n) for n in infera.supplied_secrets()},
             gcp_project=GCP_PROJECT,
+            gcp_project_number=number,
         )
         export_outputs("gcp", PhoenixGcp(infera.project_name, gcp_args(ctx)).outputs)
 
@@ -73,9 +77,10 @@ def run_gcp(
     stack: str = "dev",
     secret: str = CANARY,
     preview: bool = False,
+    number: str | None = PROJECT_NUMBER,
 ) -> ProgramRun:
     return run_program(
-        program(raw, stack, project_dir),
+        program(raw, stack, project_dir, number),
         stack=stack,
         project=PROJECT,
         secret_config={f"{PROJECT}:STRIPE_API_KEY": secret},

@@ -49,3 +49,24 @@ def test_plan_json_lists_the_gcp_stack(stack: str, capsys: pytest.CaptureFixture
     job = by_name[f"{name}-migrations-job"]
     assert urn[f"{name}-identity-secret-database-url"] in job["dependencies"]
     assert by_name[f"{name}-database-sql"]["protect"] is (stack == "prod")
+
+
+# Invokes that need no Cloud Resource Manager API: on a fresh project that API is off, and an
+# invoke runs during `pulumi preview` too (terraform-provider-google #6101, #11435).
+INVOKES_WITHOUT_RESOURCE_MANAGER = {"gcp:organizations/getClientConfig:getClientConfig"}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_plan_for_the_gcp_sample_registers_no_invoke_that_needs_resource_manager(
+    stack: str,
+) -> None:
+    from phxstack.plan import make_plan
+
+    plan = make_plan(SAMPLE, stack, ROOT)
+    assert plan.run.invokes, "the sample should still fetch registry credentials"
+    assert set(plan.run.invokes) <= INVOKES_WITHOUT_RESOURCE_MANAGER
+    service = next(r for r in plan.run.registrations if r.name.endswith("-service-service"))
+    envs = {e["name"]: e.get("value") for e in service.inputs["template"]["containers"][0]["envs"]}
+    # From `phoenix:gcpProjectNumber` in Pulumi.<stack>.yaml: known in preview, not unknown.
+    name = "my-phoenix-app" if stack == "prod" else f"my-phoenix-app-{stack}"
+    assert envs["PHX_HOST"] == f"{name}-123456789012.us-central1.run.app"
