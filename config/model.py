@@ -8,6 +8,8 @@ Every field has a one-line description and a default, which the exported JSON Sc
 from __future__ import annotations
 
 import re
+import shlex
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -25,7 +27,6 @@ from pydantic import (
 from config import limits
 from config.hints import did_you_mean
 from config.secrets import (
-    DERIVED_SECRETS,
     GENERATED_SECRETS,
     SECRET_NAME_RE,
     looks_like_secret_value,
@@ -142,6 +143,21 @@ _DEFAULTS = {
 }
 
 
+def _scalars_as_text(v: Any) -> Any:
+    # YAML reads `PORT: 4000` and `FLAG: true` as numbers and booleans; the process sees text.
+    if isinstance(v, dict):
+        out: dict[Any, Any] = {}
+        for k, val in v.items():
+            if isinstance(val, bool):
+                out[k] = "true" if val else "false"
+            elif isinstance(val, int | float):
+                out[k] = str(val)
+            else:
+                out[k] = val
+        return out
+    return v
+
+
 class _Model(BaseModel):
     # strict: pydantic's lax mode reads `count: true` as 1 and `public: "no"` as False; YAML
     # already gives real numbers and booleans, so anything else is a mistake worth reporting.
@@ -164,6 +180,51 @@ class Framework(_Model):
     )
 
 
+class Build(_Model):
+    """How the image is built from `app.path` (fly.toml `[build]`; docker build flags)."""
+
+    args: dict[str, EnvValue] = Field(
+        default_factory=dict,
+        description="Docker build arguments, NAME: value (fly.toml [build.args], docker "
+        "--build-arg); plain text kept in state, never secrets.",
+        json_schema_extra={"propertyNames": {"pattern": ENV_NAME_RE.pattern}},
+    )
+    target: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="Dockerfile stage to build (fly.toml [build] build-target, docker --target); "
+        "default: the last stage.",
+    )
+
+    @field_validator("args", mode="before")
+    @classmethod
+    def _args_as_text(cls, v: Any) -> Any:
+        return _scalars_as_text(v)
+
+    @field_validator("args")
+    @classmethod
+    def _plain_args(cls, v: dict[str, str]) -> dict[str, str]:
+        problems: list[At] = []
+        for name, value in v.items():
+            if not ENV_NAME_RE.match(name):
+                problems.append(
+                    At((name,), f"{name!r} is not a build argument name", relative=True)
+                )
+            elif reason := looks_like_secret_value(name, value):
+                # Build args end up in the image's history and in Pulumi state in clear.
+                problems.append(
+                    At(
+                        (name,),
+                        f"{name} looks like a secret ({reason}); build arguments are stored in "
+                        "clear in the image and in state. Read it at runtime from `secrets:` "
+                        "instead, or mount it as a BuildKit secret in your own build",
+                        relative=True,
+                    )
+                )
+        _raise_all(problems)
+        return v
+
+
 class App(_Model):
     """Where the app's source and image come from."""
 
@@ -176,6 +237,7 @@ class App(_Model):
         "it by digest (name@sha256:…) so a new push rolls a new revision.",
     )
     port: int = Field(4000, ge=1, le=65535, description="Port the Phoenix endpoint listens on.")
+    build: Build = Field(default_factory=Build, description="Build arguments and target stage.")
 
 
 class Machines(_Model):
@@ -211,11 +273,32 @@ class Machines(_Model):
         return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
 
-class HealthCheck(_Model):
-    """The HTTP check that tells the platform an instance is ready and alive."""
+HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+HEADER_NAME_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # an RFC 9110 token
 
+
+class HealthCheck(_Model):
+    """The check that tells the platform an instance is ready to take traffic.
+
+    Fly: the [http_service] check (http), a [[services]] tcp check (tcp), or none.
+    Cloud Run: the startup probe (http_get, tcp_socket, or Cloud Run's own default).
+    """
+
+    type: Literal["http", "tcp", "none"] = Field(
+        "http",
+        description="http (a request to `path`), tcp (the port accepts a connection) or none "
+        "(no check of ours; Cloud Run keeps its default TCP startup probe).",
+    )
     path: str = Field(
-        "/health", pattern=r"^/", description="HTTP path that returns 200 when healthy."
+        "/health", pattern=r"^/", description="HTTP path that returns 200 when healthy (http)."
+    )
+    method: HttpMethod = Field(
+        "GET", description="HTTP method of the check (http; Cloud Run probes send GET only)."
+    )
+    headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="HTTP headers sent with the check, name: value (http); plain text, never "
+        "credentials.",
     )
     # Whole seconds at least: Cloud Run probes count in seconds, and a sub-second Fly check
     # would be rendered as "0s".
@@ -224,6 +307,26 @@ class HealthCheck(_Model):
     grace_period: Duration = Field(
         10.0, ge=0, description="Time after start before failures count, e.g. '10s'."
     )
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, v: dict[str, str]) -> dict[str, str]:
+        problems: list[At] = []
+        for name, value in v.items():
+            if not HEADER_NAME_RE.match(name):
+                problems.append(At((name,), f"{name!r} is not an HTTP header name", relative=True))
+            elif reason := looks_like_secret_value(name, value):
+                problems.append(
+                    At(
+                        (name,),
+                        f"header {name} looks like a credential ({reason}); check headers are "
+                        "written in clear into fly.toml and the Cloud Run spec. Make the health "
+                        "route public, or check a path that needs no credentials",
+                        relative=True,
+                    )
+                )
+        _raise_all(problems)
+        return v
 
     @model_validator(mode="after")
     def _timeout_below_interval(self) -> HealthCheck:
@@ -235,6 +338,189 @@ class HealthCheck(_Model):
                 relative=True,
             )
         return self
+
+
+# The signals fly.toml's kill_signal takes (flyctl internal/appconfig, fly-go MachineConfig).
+KillSignal = Literal["SIGINT", "SIGTERM", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGKILL", "SIGSTOP"]
+COMMAND_DOC = (
+    "shell words as in fly.toml (\"/app/bin/my_app eval 'MyApp.Release.migrate()'\") or a "
+    "list of arguments"
+)
+
+
+def _command(v: Any) -> Any:
+    """A command as fly.toml writes it (one string, shell-split) or as a list of arguments."""
+    if isinstance(v, str):
+        try:
+            words = shlex.split(v)
+        except ValueError as exc:
+            raise ValueError(f"cannot split {v!r} into words ({exc}); check its quotes") from None
+        if not words:
+            raise ValueError("the command is empty")
+        return words
+    return v
+
+
+Command = Annotated[
+    list[str],
+    BeforeValidator(_command),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            ],
+            "examples": ["/app/bin/server"],
+        }
+    ),
+]
+
+
+class ProcessCheck(_Model):
+    """A check for a process that serves no HTTP: Fly [checks.NAME], Cloud Run startup probe."""
+
+    type: Literal["tcp", "http", "none"] = Field(
+        "none", description="tcp or http on `port`, or none (default)."
+    )
+    port: int | None = Field(
+        None, ge=1, le=65535, description="Port the check connects to (tcp and http)."
+    )
+    path: str | None = Field(None, pattern=r"^/", description="HTTP path (http; default /health).")
+    interval: Duration = Field(15.0, ge=2, description="Time between checks, e.g. '15s'.")
+    timeout: Duration = Field(2.0, ge=1, description="How long one check may take, e.g. '2s'.")
+    grace_period: Duration = Field(
+        10.0, ge=0, description="Time after start before failures count, e.g. '10s'."
+    )
+
+    @model_validator(mode="after")
+    def _port_for_checks(self) -> ProcessCheck:
+        if self.type != "none" and self.port is None:
+            raise At(("port",), f"a {self.type} check needs the port it connects to", relative=True)
+        if self.timeout >= self.interval:
+            raise At(("timeout",), "timeout must be shorter than interval", relative=True)
+        return self
+
+
+class Process(_Model):
+    """A process group besides the web one: a worker, an indexer, a scheduler.
+
+    Fly: a [processes] entry with its own machine count and [[vm]] size. Cloud Run: its own
+    worker pool (no ingress, no port to listen on), sized and counted the same way.
+    """
+
+    command: Command = Field(..., description=f"What the process runs: {COMMAND_DOC}.")
+    count: int = Field(
+        1,
+        ge=0,
+        le=limits.MAX_INSTANCES,
+        description="Instances always running (Fly machines, Cloud Run worker pool instances).",
+    )
+    cpu: CpuSpec | None = Field(
+        None, description="Size as for deployment.machines.cpu (default: the web process's)."
+    )
+    memory: SizeMiB | None = Field(
+        None, description="Memory as for deployment.machines.memory (default: the web process's)."
+    )
+    health_check: ProcessCheck = Field(
+        default_factory=ProcessCheck, description="Check for this process (default none)."
+    )
+
+    @field_validator("cpu", mode="before")
+    @classmethod
+    def _cpu_as_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+PROCESS_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,20}$")
+WEB_PROCESS = "app"  # Fly's default process group, which [http_service] serves
+
+
+class Volume(_Model):
+    """Persistent storage mounted into the app's filesystem.
+
+    Fly: a [[mounts]] volume (one per machine, in its region). Cloud Run has no block volumes:
+    it mounts a Cloud Storage bucket (GCS FUSE) or an NFS share instead.
+    """
+
+    name: str = Field(
+        ...,
+        pattern=r"^[a-z][a-z0-9_]{0,29}$",
+        description="Volume name (fly.toml [[mounts]] source; Cloud Run volume name).",
+    )
+    path: str = Field(
+        ...,
+        pattern=r"^/[^\s]*$",
+        description="Where it is mounted (fly.toml destination, Cloud Run mount_path), e.g. /data.",
+    )
+    type: Literal["volume", "gcs", "nfs"] = Field(
+        "volume",
+        description="volume (a Fly volume), gcs (Cloud Run: a bucket of `storage` through GCS "
+        "FUSE) or nfs (Cloud Run: an NFS share such as Filestore).",
+    )
+    size: SizeMiB | None = Field(
+        None, description="Fly: initial size of each machine's volume, whole GB (default 1gb)."
+    )
+    snapshot_retention: int | None = Field(
+        None, ge=1, le=60, description="Fly: days of daily snapshots kept (Fly's default 5)."
+    )
+    bucket: str | None = Field(
+        None, description="gcs: the `storage.buckets` entry (its id) to mount."
+    )
+    server: str | None = Field(None, description="nfs: the NFS server's IP address or host.")
+    export: str | None = Field(
+        None, pattern=r"^/", description="nfs: the exported path on the server, e.g. /share."
+    )
+    read_only: bool = Field(False, description="gcs and nfs: mount read-only.")
+    processes: list[str] = Field(
+        default_factory=lambda: [WEB_PROCESS],
+        description="Process groups that mount it ('app' is the web process).",
+    )
+
+
+class Static(_Model):
+    """Fly [[statics]]: files Fly's proxy serves straight from the image, without the app."""
+
+    guest_path: str = Field(..., pattern=r"^/", description="Directory in the image.")
+    url_prefix: str = Field(..., pattern=r"^/", description="URL path they are served under.")
+
+
+class PublicPort(_Model):
+    """One more public port beside HTTP(S): a Fly [[services]] entry for the web process."""
+
+    port: int = Field(..., ge=1, le=65535, description="Public port.")
+    internal_port: int | None = Field(
+        None, ge=1, le=65535, description="Port in the app (default: the same as `port`)."
+    )
+    protocol: Literal["tcp", "udp"] = Field("tcp", description="tcp or udp.")
+    handlers: list[Literal["tls", "http", "proxy_proto", "pg_tls"]] = Field(
+        default_factory=list,
+        description="Fly proxy handlers in front of the app (none: raw TCP passed through).",
+    )
+
+
+class Migrations(_Model):
+    """How the database is migrated before new code takes traffic.
+
+    Fly: [deploy] release_command, run by `fly deploy` in a temporary machine. Cloud Run: a job
+    with the same image, env and secrets, run before the service rolls. With nothing to
+    migrate, neither exists.
+    """
+
+    enabled: bool | None = Field(
+        None, description="Run migrations on deploy (default: when there is a `database`)."
+    )
+    command: Command = Field(
+        default_factory=lambda: ["/app/bin/migrate"],
+        description=f"The migrate command: {COMMAND_DOC}; default /app/bin/migrate "
+        "(mix phx.gen.release).",
+    )
+    timeout: Duration | None = Field(
+        None,
+        ge=1,
+        le=86400,
+        description="Longest a run may take (Fly release_command_timeout, default 5m; Cloud "
+        "Run job timeout, default 15m).",
+    )
 
 
 class Concurrency(_Model):
@@ -279,6 +565,69 @@ class Deployment(_Model):
     dedicated_ipv4: bool = Field(
         False, description="Fly: allocate a dedicated IPv4 ($2/month) instead of a shared one."
     )
+    regions: dict[str, int] = Field(
+        default_factory=dict,
+        description="Fly: more regions beside `region`, each with its machine count, e.g. "
+        "{lhr: 1, syd: 1}. Cloud Run serves a service from one region.",
+        json_schema_extra={"additionalProperties": {"type": "integer", "minimum": 0}},
+    )
+    command: Command | None = Field(
+        None,
+        description=f"Start command of the web process: {COMMAND_DOC} (Fly [processes] app, "
+        "Cloud Run args); default: the image's CMD.",
+    )
+    processes: dict[str, Process] = Field(
+        default_factory=dict,
+        description="More process groups (workers), by name; the web process is 'app'.",
+        json_schema_extra={"propertyNames": {"pattern": PROCESS_NAME_RE.pattern}},
+    )
+    volumes: list[Volume] = Field(default_factory=list, description="Persistent volumes.")
+    kill_signal: KillSignal = Field(
+        "SIGTERM", description="Fly: signal that asks a machine to stop (Cloud Run: SIGTERM)."
+    )
+    swap_size_mb: int | None = Field(
+        None, ge=1, description="Fly: swap space per machine in MB (fly.toml swap_size_mb)."
+    )
+    strategy: Literal["rolling", "immediate", "canary", "bluegreen"] = Field(
+        "rolling", description="Fly deploy strategy: rolling, immediate, canary or bluegreen."
+    )
+    auto_rollback: bool | None = Field(
+        None,
+        description="Fly: roll back a machine whose new version fails its checks ([experimental] "
+        "auto_rollback). Cloud Run always keeps the old revision until the new one starts.",
+    )
+    statics: list[Static] = Field(
+        default_factory=list, description="Fly: static files the proxy serves ([[statics]])."
+    )
+    ports: list[PublicPort] = Field(
+        default_factory=list,
+        description="Fly: public ports besides 80/443, e.g. raw TCP ([[services]]).",
+    )
+
+
+EnvName = Annotated[str, Field(pattern=ENV_NAME_RE.pattern)]
+
+
+class DatabaseEnv(_Model):
+    """The env names the app reads the database's connection under.
+
+    The URL and the password are always secrets; on Cloud Run the other parts are plain
+    variables, on Fly they are secrets like the URL they come from.
+    """
+
+    url: EnvName = Field(
+        "DATABASE_URL",
+        description="The connection URL (Fly: `mpg attach` / `postgres attach` --variable-name).",
+    )
+    host: EnvName | None = Field(
+        None,
+        description="The host (Cloud Run connector: the socket "
+        "directory, which Postgrex takes as socket_dir or PGHOST).",
+    )
+    port: EnvName | None = Field(None, description="The port.")
+    name: EnvName | None = Field(None, description="The database name.")
+    user: EnvName | None = Field(None, description="The user name.")
+    password: EnvName | None = Field(None, description="The password (a secret).")
 
 
 class Database(_Model):
@@ -312,6 +661,19 @@ class Database(_Model):
         None,
         description="Fly Managed Postgres plan: basic, starter, launch, scale (default basic).",
     )
+    env: DatabaseEnv = Field(
+        default_factory=DatabaseEnv, description="Env names the connection is delivered under."
+    )
+
+
+class CacheEnv(_Model):
+    """The env names the app reads Redis under (all secrets)."""
+
+    url: EnvName = Field("REDIS_URL", description="The Redis URL, with its password.")
+    ca_cert: EnvName | None = Field(
+        None,
+        description="Memorystore: the CA certificate of its TLS endpoint (default REDIS_CA_CERT).",
+    )
 
 
 class Cache(_Model):
@@ -324,6 +686,72 @@ class Cache(_Model):
     size: SizeMiB = Field(1024, description="Memorystore capacity, e.g. '1gb' (whole GiB).")
     eviction: bool = Field(False, description="Upstash: evict keys when full instead of erroring.")
     plan: str | None = Field(None, description="Upstash plan name (default pay-as-you-go).")
+    env: CacheEnv = Field(
+        default_factory=CacheEnv, description="Env names Redis is delivered under."
+    )
+
+
+# What `fly storage create` sets on the app (fly.md §1), and so the default names everywhere.
+DEFAULT_BUCKET_ENV = {
+    "access_key_id": "AWS_ACCESS_KEY_ID",
+    "secret_access_key": "AWS_SECRET_ACCESS_KEY",
+    "endpoint": "AWS_ENDPOINT_URL_S3",
+    "region": "AWS_REGION",
+    "bucket": "BUCKET_NAME",
+}
+
+
+class BucketEnv(_Model):
+    """The env names a bucket is delivered under: its name and S3-compatible credentials.
+
+    Fly: Tigris keys, one pair per bucket. GCP: the keys exist only with `storage.hmac`; the
+    app otherwise reaches GCS as its service account and needs none.
+    """
+
+    bucket: EnvName = Field("BUCKET_NAME", description="The bucket's name.")
+    access_key_id: EnvName | None = Field(
+        None, description="S3 access key id, a secret (default AWS_ACCESS_KEY_ID)."
+    )
+    secret_access_key: EnvName | None = Field(
+        None, description="S3 secret access key, a secret (default AWS_SECRET_ACCESS_KEY)."
+    )
+    endpoint: EnvName | None = Field(
+        None,
+        description="S3 endpoint URL, Tigris's or storage.googleapis.com (default "
+        "AWS_ENDPOINT_URL_S3).",
+    )
+    region: EnvName | None = Field(
+        None, description="Region to sign S3 requests for (default AWS_REGION)."
+    )
+
+    def names(self) -> dict[str, str]:
+        """Each value's env name, defaults filled in."""
+        return {k: getattr(self, k) or default for k, default in DEFAULT_BUCKET_ENV.items()}
+
+    def written_credentials(self) -> list[str]:
+        return [k for k in DEFAULT_BUCKET_ENV if k != "bucket" and getattr(self, k) is not None]
+
+
+BUCKET_ID_RE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+DEFAULT_BUCKET = "uploads"
+
+
+class Bucket(_Model):
+    """One bucket of the app's object storage."""
+
+    id: str = Field(
+        DEFAULT_BUCKET,
+        pattern=BUCKET_ID_RE.pattern,
+        description="Stable id, never shown to the app; renaming it replaces the bucket.",
+    )
+    name: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$",
+        description="The bucket's own (global) name; default: derived from the app and stack.",
+    )
+    env: BucketEnv = Field(
+        default_factory=BucketEnv, description="Env names it is delivered under."
+    )
 
 
 class Storage(_Model):
@@ -334,6 +762,16 @@ class Storage(_Model):
     )
     versioning: bool | None = Field(
         None, description="GCS: keep old object versions (default: on in production)."
+    )
+    hmac: bool = Field(
+        False,
+        description="GCP: an HMAC key for the runtime service account, so S3 clients "
+        "(ex_aws_s3) reach GCS with access keys.",
+    )
+    buckets: list[Bucket] = Field(
+        default_factory=lambda: [Bucket()],
+        min_length=1,
+        description="The buckets (default: one, 'uploads').",
     )
 
 
@@ -352,12 +790,21 @@ class InferaConfig(_Model):
         "(a standby database needs database.high_availability); default: true for stacks "
         "named prod or production.",
     )
+    app_name: str | None = Field(
+        None,
+        description="Fly app / Cloud Run service name for this stack, usually set under "
+        "`environments` (default: project_name, suffixed with the stack except in prod).",
+        json_schema_extra={"pattern": PROJECT_NAME_RE.pattern},
+    )
     framework: Framework = Field(default_factory=Framework, description="Framework versions.")
     app: App = Field(default_factory=App, description="Source, Dockerfile or prebuilt image, port.")
     deployment: Deployment = Field(default_factory=Deployment, description="Runtime shape.")
     database: Database | None = Field(None, description="PostgreSQL; omit for none.")
     cache: Cache | None = Field(None, description="Redis for PubSub; omit for none.")
     storage: Storage | None = Field(None, description="Object storage; omit for none.")
+    migrations: Migrations = Field(
+        default_factory=Migrations, description="Database migrations on deploy."
+    )
     domain: str | None = Field(
         None, description="Custom host, e.g. 'app.example.com'; also sets PHX_HOST."
     )
@@ -382,18 +829,7 @@ class InferaConfig(_Model):
     @field_validator("env_vars", mode="before")
     @classmethod
     def _env_values_as_text(cls, v: Any) -> Any:
-        # YAML reads `PORT: 4000` and `FLAG: true` as numbers and booleans; the process sees text.
-        if isinstance(v, dict):
-            out: dict[Any, Any] = {}
-            for k, val in v.items():
-                if isinstance(val, bool):
-                    out[k] = "true" if val else "false"
-                elif isinstance(val, int | float):
-                    out[k] = str(val)
-                else:
-                    out[k] = val
-            return out
-        return v
+        return _scalars_as_text(v)
 
     @model_validator(mode="before")
     @classmethod
@@ -530,13 +966,443 @@ class InferaConfig(_Model):
             self._check_database_size,
             self._check_env_against_platform,
             self._check_host_and_overlap,
+            self._check_app_name,
+            self._check_processes,
+            self._check_volumes,
+            self._check_fly_only,
+            self._check_health_check_fits,
+            self._check_deploy_strategy,
+            self._check_buckets,
+            self._check_derived_names,
         ):
             try:
                 check()
             except At as exc:
                 problems.append(exc)
+            except AtMany as exc:  # a check that lists several problems of its own
+                problems.extend(exc.problems)
         _raise_all(problems)
         return self
+
+    # ---- app shapes: processes, volumes, regions, derived names ----------------------------
+
+    def _check_app_name(self) -> None:
+        if self.app_name is not None and not PROJECT_NAME_RE.match(self.app_name):
+            raise At(
+                "app_name",
+                f"{self.app_name!r} is not a valid app name: use 2-30 lowercase letters, digits "
+                "and dashes, starting with a letter and not ending with a dash",
+            )
+
+    def _check_processes(self) -> None:
+        problems: list[At] = []
+        d = self.deployment
+        for name, process in d.processes.items():
+            path = ("deployment", "processes", name)
+            if name == WEB_PROCESS:
+                problems.append(
+                    At(
+                        path,
+                        "'app' is the web process; set its command with deployment.command and "
+                        "its size and count with deployment.machines",
+                    )
+                )
+                continue
+            if not PROCESS_NAME_RE.match(name):
+                problems.append(
+                    At(
+                        path,
+                        f"{name!r} is not a process name: lowercase letters, digits and "
+                        "underscores, starting with a letter, at most 21 characters",
+                    )
+                )
+                continue
+            cpu = process.cpu or d.machines.cpu
+            memory = process.memory or d.machines.memory
+            assert cpu is not None and memory is not None
+            try:
+                self._check_size((*path, "cpu"), (*path, "memory"), cpu, memory)
+            except At as exc:
+                problems.append(exc)
+        _raise_all(problems)
+
+    def _check_size(
+        self,
+        cpu_path: str | tuple[str | int, ...],
+        memory_path: str | tuple[str | int, ...],
+        cpu: str,
+        memory: int,
+    ) -> None:
+        if self.provider == "fly":
+            size = limits.FLY_SIZES.get(cpu)
+            if size is None:
+                hint = did_you_mean(cpu, limits.FLY_SIZES)
+                raise At(cpu_path, f"{cpu!r} is not a Fly size{hint}")
+            if not size.min_memory_mib <= memory <= size.max_memory_mib:
+                raise At(
+                    memory_path,
+                    f"{format_size(memory)} is outside what {size.name} allows "
+                    f"({format_size(size.min_memory_mib)} to {format_size(size.max_memory_mib)})",
+                )
+            if memory % limits.FLY_MEMORY_STEP_MIB:
+                raise At(
+                    memory_path,
+                    f"Fly allocates memory in 256mb steps; {format_size(memory)} is not one",
+                )
+            return
+        if not cpu.isdigit() or int(cpu) not in limits.CLOUD_RUN_MEMORY_MIB:
+            raise At(cpu_path, f"{cpu!r} is not a Cloud Run CPU count; use 1, 2, 4, 6 or 8")
+        low, high = limits.CLOUD_RUN_MEMORY_MIB[int(cpu)]
+        if not low <= memory <= high:
+            raise At(
+                memory_path,
+                f"{format_size(memory)} is outside what {cpu} vCPU allows on Cloud Run "
+                f"({format_size(low)} to {format_size(high)})",
+            )
+
+    def _check_volumes(self) -> None:
+        problems: list[At] = []
+        d = self.deployment
+        known = {WEB_PROCESS, *d.processes}
+        bucket_ids = [b.id for b in self.storage.buckets] if self.storage else []
+        names: set[str] = set()
+        per_process: dict[str, int] = {}
+        for i, v in enumerate(d.volumes):
+            path: tuple[str | int, ...] = ("deployment", "volumes", i)
+            if v.name in names:
+                problems.append(At((*path, "name"), f"volume {v.name!r} is listed twice"))
+            names.add(v.name)
+            for j, group in enumerate(v.processes):
+                if group not in known:
+                    problems.append(
+                        At(
+                            (*path, "processes", j),
+                            f"no process {group!r}; the processes are {', '.join(sorted(known))}",
+                        )
+                    )
+                elif self.provider == "fly" and group in per_process:
+                    # flyctl: "group '…' has more than one [[mounts]] section defined".
+                    problems.append(
+                        At(
+                            (*path, "processes", j),
+                            f"process {group!r} already mounts volume "
+                            f"{d.volumes[per_process[group]].name!r}; a Fly machine mounts one "
+                            "volume: give each process its own, or use one volume with "
+                            "sub-directories",
+                        )
+                    )
+                else:
+                    per_process[group] = i
+            if self.provider == "fly":
+                if v.type != "volume":
+                    problems.append(
+                        At(
+                            (*path, "type"),
+                            f"Fly mounts Fly volumes only, not {v.type}; use type: volume, or read "
+                            "the bucket through Tigris's S3 API (storage:)",
+                        )
+                    )
+                for key in ("bucket", "server", "export"):
+                    if getattr(v, key) is not None:
+                        problems.append(
+                            At((*path, key), f"{key} is for gcs and nfs volumes on Cloud Run")
+                        )
+                if v.read_only:
+                    problems.append(
+                        At((*path, "read_only"), "a Fly volume is always writable; drop read_only")
+                    )
+                if v.size is not None and (v.size % 1024 or v.size < 1024):
+                    problems.append(
+                        At((*path, "size"), "Fly volumes come in whole GB, at least 1gb")
+                    )
+                continue
+            # Cloud Run
+            if v.type == "volume":
+                problems.append(
+                    At(
+                        (*path, "type"),
+                        "Cloud Run has no block volumes (its disk is memory, lost on restart); "
+                        "use type: gcs to mount a storage bucket through GCS FUSE, or type: nfs "
+                        "for a Filestore share; keep SQLite-style data in the database instead",
+                    )
+                )
+            for key in ("size", "snapshot_retention"):
+                if getattr(v, key) is not None:
+                    problems.append(
+                        At((*path, key), f"{key} is for Fly volumes; Cloud Run mounts no disk")
+                    )
+            if v.type == "gcs":
+                if v.bucket is None:
+                    problems.append(
+                        At(path, "a gcs volume needs `bucket:`, the id of a storage.buckets entry")
+                    )
+                elif v.bucket not in bucket_ids:
+                    where = (
+                        f"one of {', '.join(bucket_ids)}"
+                        if bucket_ids
+                        else "add a `storage:` section first"
+                    )
+                    problems.append(
+                        At((*path, "bucket"), f"no storage bucket {v.bucket!r}; use {where}")
+                    )
+                for key in ("server", "export"):
+                    if getattr(v, key) is not None:
+                        problems.append(At((*path, key), f"{key} is for nfs volumes"))
+            if v.type == "nfs":
+                for key in ("server", "export"):
+                    if getattr(v, key) is None:
+                        problems.append(At(path, f"an nfs volume needs `{key}:`"))
+                if v.bucket is not None:
+                    problems.append(At((*path, "bucket"), "bucket is for gcs volumes"))
+        _raise_all(problems)
+
+    def _check_fly_only(self) -> None:
+        """Fly.io keys a Cloud Run service has no counterpart for, refused with the reason."""
+        problems: list[At] = []
+        d = self.deployment
+        if self.provider == "fly":
+            for i, (region, count) in enumerate(d.regions.items()):
+                path = ("deployment", "regions", region)
+                if count < 0:
+                    problems.append(At(path, "a machine count is 0 or more"))
+                if region == d.region:
+                    problems.append(
+                        At(
+                            path,
+                            f"{region} is the primary region, whose count is "
+                            "deployment.machines.count; list only the other regions here",
+                        )
+                    )
+                elif region in limits.FLY_RETIRED_REGIONS:
+                    problems.append(
+                        At(
+                            path,
+                            f"Fly retired region {region!r}; use "
+                            f"{limits.FLY_RETIRED_REGIONS[region]!r}",
+                        )
+                    )
+                elif region not in limits.FLY_REGIONS:
+                    problems.append(
+                        At(
+                            path,
+                            f"{region!r} is not a Fly region"
+                            f"{did_you_mean(region, limits.FLY_REGIONS)}",
+                        )
+                    )
+                del i
+            if self.storage is not None and self.storage.hmac:
+                problems.append(
+                    At(
+                        "storage.hmac",
+                        "Tigris always issues S3 keys for its buckets; hmac is for GCS on Cloud "
+                        "Run. Drop it",
+                    )
+                )
+            _raise_all(problems)
+            return
+        refusals: list[tuple[str, bool, str]] = [
+            (
+                "deployment.regions",
+                bool(d.regions),
+                "a Cloud Run service runs in one region; serving from several needs a global "
+                "external load balancer with serverless NEGs, which this program does not "
+                "build. Deploy one stack per region, or use Fly for several regions",
+            ),
+            (
+                "deployment.kill_signal",
+                d.kill_signal != "SIGTERM",
+                "Cloud Run always stops an instance with SIGTERM; handle SIGTERM in the app",
+            ),
+            (
+                "deployment.swap_size_mb",
+                d.swap_size_mb is not None,
+                "Cloud Run has no swap; raise deployment.machines.memory instead",
+            ),
+            (
+                "deployment.strategy",
+                d.strategy != "rolling",
+                "Cloud Run starts the new revision beside the old one and moves traffic once "
+                "its startup probe passes; Fly's deploy strategies do not apply. Drop it",
+            ),
+            (
+                "deployment.auto_rollback",
+                d.auto_rollback is False,
+                "Cloud Run always keeps serving the previous revision until the new one starts; "
+                "it cannot be turned off",
+            ),
+            (
+                "deployment.statics",
+                bool(d.statics),
+                "Cloud Run has no proxy that serves files from the image; Phoenix serves "
+                "priv/static itself (Plug.Static), or put Cloud CDN in front. Drop statics",
+            ),
+            (
+                "deployment.ports",
+                bool(d.ports),
+                "a Cloud Run service serves one HTTP port (app.port); raw TCP or UDP ports "
+                "are not possible there",
+            ),
+            (
+                "deployment.dedicated_ipv4",
+                d.dedicated_ipv4,
+                "Cloud Run has no per-service IP addresses; drop dedicated_ipv4",
+            ),
+        ]
+        for key, refused, why in refusals:
+            if refused:
+                problems.append(At(key, why))
+        _raise_all(problems)
+
+    def _check_health_check_fits(self) -> None:
+        hc = self.deployment.health_check
+        if hc.type != "http":
+            for key, default in (("method", "GET"), ("headers", {})):
+                if getattr(hc, key) != default:
+                    raise At(
+                        f"deployment.health_check.{key}",
+                        f"{key} applies to http checks only; this check is {hc.type}",
+                    )
+        if self.provider == "gcp" and hc.method != "GET":
+            raise At(
+                "deployment.health_check.method",
+                "Cloud Run's HTTP probes send GET only; serve the health route on GET",
+            )
+        for name, process in self.deployment.processes.items():
+            pc = process.health_check
+            if pc.type != "http" and pc.path is not None:
+                raise At(
+                    ("deployment", "processes", name, "health_check", "path"),
+                    "path applies to http checks only",
+                )
+
+    def _check_deploy_strategy(self) -> None:
+        d = self.deployment
+        if self.provider != "fly":
+            return
+        mounted = bool(d.volumes)
+        if d.strategy == "canary" and mounted:
+            # flyctl internal/appconfig/validation.go, validateDeploySection.
+            raise At(
+                "deployment.strategy",
+                "Fly's canary strategy cannot deploy machines with volumes; use rolling or "
+                "immediate",
+            )
+        if d.strategy == "bluegreen":
+            if d.health_check.type == "none":
+                # flyctl internal/command/deploy/strategy_bluegreen.go: "You need to define at
+                # least 1 check in order to use blue-green deployments".
+                raise At(
+                    "deployment.strategy",
+                    "bluegreen needs a health check to know when the green machines are ready; "
+                    "set deployment.health_check or use rolling",
+                )
+            if mounted:
+                raise At(
+                    "deployment.strategy",
+                    "bluegreen starts a second set of machines beside the first, and a Fly "
+                    "volume attaches to one machine only; use rolling or immediate",
+                )
+
+    def _check_buckets(self) -> None:
+        st = self.storage
+        if st is None:
+            return
+        problems: list[At] = []
+        ids: set[str] = set()
+        names: set[str] = set()
+        default_names = set(DEFAULT_BUCKET_ENV.values())
+        for i, bucket in enumerate(st.buckets):
+            path: tuple[str | int, ...] = ("storage", "buckets", i)
+            if bucket.id in ids:
+                problems.append(At((*path, "id"), f"bucket id {bucket.id!r} is used twice"))
+            ids.add(bucket.id)
+            if bucket.name is not None:
+                if bucket.name in names:
+                    problems.append(At((*path, "name"), f"bucket {bucket.name!r} is listed twice"))
+                names.add(bucket.name)
+                if st.provider == "gcs" and bucket.name.startswith("goog"):
+                    problems.append(
+                        At((*path, "name"), "GCS refuses bucket names starting with 'goog'")
+                    )
+            env = bucket.env
+            if st.provider == "tigris" and i > 0:
+                clash = sorted(set(env.names().values()) & default_names)
+                if clash:
+                    problems.append(
+                        At(
+                            (*path, "env"),
+                            f"{clash[0]} belongs to the first bucket: flyctl sets "
+                            f"{', '.join(sorted(default_names))} for the app's first Tigris "
+                            "bucket. Each Tigris bucket has its own keys; name this one's under "
+                            "env (e.g. bucket: MEDIA_BUCKET, access_key_id: MEDIA_ACCESS_KEY_ID)",
+                        )
+                    )
+            if st.provider == "gcs" and not st.hmac:
+                written = env.written_credentials()
+                if written:
+                    problems.append(
+                        At(
+                            (*path, "env", written[0]),
+                            "GCS gives the app no keys unless storage.hmac is true (the app "
+                            "reaches GCS as its service account); set `hmac: true` for S3 "
+                            "clients such as ex_aws_s3, or drop this name",
+                        )
+                    )
+        _raise_all(problems)
+
+    def _reported_by_buckets(self, item: DerivedEnv) -> bool:
+        # A later Tigris bucket on the first one's names: _check_buckets says why, once.
+        return (
+            item.key.startswith("storage.buckets.")
+            and not item.key.startswith("storage.buckets.0.")
+            and self.storage is not None
+            and self.storage.provider == "tigris"
+            and item.name in DEFAULT_BUCKET_ENV.values()
+        )
+
+    def _check_derived_names(self) -> None:
+        """Every derived value gets its own env name, one the app can have and nobody else sets."""
+        problems: list[At] = []
+        seen: dict[str, _Seen] = {}
+        cache = self.cache
+        if cache is not None and cache.provider == "upstash" and cache.env.ca_cert is not None:
+            problems.append(
+                At("cache.env.ca_cert", "Upstash needs no CA certificate; drop ca_cert")
+            )
+        for item in self.derived_env():
+            path = tuple(int(p) if p.isdigit() else p for p in item.key.split("."))
+            first = seen.get(item.name)
+            if first is not None and self._reported_by_buckets(item):
+                continue
+            if first is not None:
+                same_value = item.shared and first.shared and first.key[-1] == item.key[-1]
+                if not same_value:
+                    problems.append(
+                        At(path, f"{item.name} is already the name of {first.key}; pick another")
+                    )
+                continue
+            seen[item.name] = _Seen(_dotted_key(item.key), item.shared)
+            if not item.secret and item.name in self.secrets:
+                problems.append(
+                    At(
+                        ("secrets", self.secrets.index(item.name)),
+                        f"{item.name} is set in plain env from {_dotted_key(item.key)} (it is no "
+                        "secret); "
+                        "drop it from secrets",
+                    )
+                )
+            elif item.name in self.env_vars:
+                problems.append(
+                    At(
+                        ("env_vars", item.name),
+                        f"{item.name} is set from {_dotted_key(item.key)}; drop it from env_vars",
+                    )
+                )
+            elif item.name in limits.PROGRAM_ENV:
+                problems.append(At(path, f"{item.name} is set by this program; pick another name"))
+            elif reason := _reserved_reason(self.provider, item.name):
+                problems.append(At(path, reason))
+        _raise_all(problems)
 
     def _check_host_and_overlap(self) -> None:
         if self.domain and self.env_vars.get("PHX_HOST") not in (None, self.domain):
@@ -610,38 +1476,8 @@ class InferaConfig(_Model):
                 "Fly runs exactly `count` machines and never stops them (a stopped node leaves "
                 "the Erlang cluster), so 0 means the app is down; use 1 or more",
             )
-        if self.provider == "fly":
-            size = limits.FLY_SIZES.get(m.cpu)
-            if size is None:
-                raise At(
-                    "deployment.machines.cpu",
-                    f"{m.cpu!r} is not a Fly size{did_you_mean(m.cpu, limits.FLY_SIZES)}",
-                )
-            if not size.min_memory_mib <= m.memory <= size.max_memory_mib:
-                raise At(
-                    "deployment.machines.memory",
-                    f"{format_size(m.memory)} is outside what "
-                    f"{size.name} allows ({format_size(size.min_memory_mib)} to "
-                    f"{format_size(size.max_memory_mib)})",
-                )
-            if m.memory % limits.FLY_MEMORY_STEP_MIB:
-                raise At(
-                    "deployment.machines.memory",
-                    f"Fly allocates memory in 256mb steps; {format_size(m.memory)} is not one",
-                )
-        else:
-            if not m.cpu.isdigit() or int(m.cpu) not in limits.CLOUD_RUN_MEMORY_MIB:
-                raise At(
-                    "deployment.machines.cpu",
-                    f"{m.cpu!r} is not a Cloud Run CPU count; use 1, 2, 4, 6 or 8",
-                )
-            low, high = limits.CLOUD_RUN_MEMORY_MIB[int(m.cpu)]
-            if not low <= m.memory <= high:
-                raise At(
-                    "deployment.machines.memory",
-                    f"{format_size(m.memory)} is outside what "
-                    f"{m.cpu} vCPU allows on Cloud Run ({format_size(low)} to {format_size(high)})",
-                )
+        self._check_size("deployment.machines.cpu", "deployment.machines.memory", m.cpu, m.memory)
+        if self.provider == "gcp":
             if self.deployment.concurrency.hard_limit > limits.CLOUD_RUN_MAX_CONCURRENCY:
                 raise At(
                     "deployment.concurrency.hard_limit",
@@ -718,6 +1554,12 @@ class InferaConfig(_Model):
         return m.max_count if m.max_count is not None else max(m.count, 1) * 4
 
     @property
+    def runs_migrations(self) -> bool:
+        """Whether a deploy migrates: as configured, else when there is a database."""
+        enabled = self.migrations.enabled
+        return enabled if enabled is not None else self.database is not None
+
+    @property
     def phx_host(self) -> str | None:
         """The host Phoenix builds URLs for; None means the platform's default URL."""
         return self.domain or self.env_vars.get("PHX_HOST")
@@ -734,17 +1576,86 @@ class InferaConfig(_Model):
             kinds.setdefault(name, "supplied")
         return kinds
 
+    def shape_keys(self) -> list[str]:
+        """The app-shape keys (issue #10) this config sets away from their defaults."""
+        d, hc = self.deployment, self.deployment.health_check
+        used = {
+            "app_name": self.app_name is not None,
+            "app.build": bool(self.app.build.args) or self.app.build.target is not None,
+            "deployment.health_check.type": hc.type != "http",
+            "deployment.health_check.method": hc.method != "GET",
+            "deployment.health_check.headers": bool(hc.headers),
+            "deployment.regions": bool(d.regions),
+            "deployment.command": d.command is not None,
+            "deployment.processes": bool(d.processes),
+            "deployment.volumes": bool(d.volumes),
+            "deployment.kill_signal": d.kill_signal != "SIGTERM",
+            "deployment.swap_size_mb": d.swap_size_mb is not None,
+            "deployment.strategy": d.strategy != "rolling",
+            "deployment.auto_rollback": d.auto_rollback is not None,
+            "deployment.statics": bool(d.statics),
+            "deployment.ports": bool(d.ports),
+            "migrations": self.migrations != Migrations(),
+            "database.env": self.database is not None and self.database.env != DatabaseEnv(),
+            "cache.env": self.cache is not None and self.cache.env != CacheEnv(),
+            "storage.hmac": self.storage is not None and self.storage.hmac,
+            "storage.buckets": self.storage is not None and self.storage.buckets != [Bucket()],
+        }
+        return [key for key, on in used.items() if on]
+
+    def derived_env(self) -> list[DerivedEnv]:
+        """Every value the program derives from a resource it creates, under the env name the
+        app reads it by, in a stable order: database, cache, then each bucket."""
+        out: list[DerivedEnv] = []
+        fly = self.provider == "fly"
+        db = self.database
+        if db is not None:
+            out.append(DerivedEnv(db.env.url, "database.env.url", secret=True))
+            for part in ("host", "port", "name", "user", "password"):
+                name = getattr(db.env, part)
+                if name is not None:
+                    # From the secret URL on Fly; on Cloud Run only the password is secret.
+                    secret = fly or part == "password"
+                    out.append(DerivedEnv(name, f"database.env.{part}", secret=secret))
+        cache = self.cache
+        if cache is not None:
+            out.append(DerivedEnv(cache.env.url, "cache.env.url", secret=True))
+            if cache.provider == "memorystore":
+                name = cache.env.ca_cert or "REDIS_CA_CERT"
+                out.append(DerivedEnv(name, "cache.env.ca_cert", secret=True))
+        st = self.storage
+        if st is not None:
+            for i, bucket in enumerate(st.buckets):
+                prefix = f"storage.buckets.{i}.env"
+                if fly:
+                    # `fly storage create` sets all five as app secrets (fly.md §1).
+                    for key, name in bucket.env.names().items():
+                        out.append(DerivedEnv(name, f"{prefix}.{key}", secret=True))
+                    continue
+                names = bucket.env.names()
+                out.append(DerivedEnv(names["bucket"], f"{prefix}.bucket", secret=False))
+                if st.hmac:
+                    # One HMAC key for the service account serves every bucket.
+                    for key in ("access_key_id", "secret_access_key", "endpoint", "region"):
+                        secret = key in ("access_key_id", "secret_access_key")
+                        name = names[key]
+                        out.append(DerivedEnv(name, f"{prefix}.{key}", secret=secret, shared=True))
+        return out
+
     def derived_secrets(self) -> tuple[str, ...]:
-        features = [
-            section
-            for section in ("database", "cache", "storage")
-            if getattr(self, section) is not None
-        ]
-        for section in ("cache", "storage"):
-            value = getattr(self, section)
-            if value is not None:
-                features.append(value.provider)  # memorystore's CA, tigris's credentials
-        return tuple(name for f in features for name in DERIVED_SECRETS.get(f, ()))
+        names: list[str] = []
+        for item in self.derived_env():
+            if item.secret and item.name not in names:
+                names.append(item.name)
+        return tuple(names)
+
+    def derived_plain_env(self) -> dict[str, str]:
+        """Derived values that are not secret, by env name -> the key that first names them."""
+        out: dict[str, str] = {}
+        for d in self.derived_env():
+            if not d.secret:
+                out.setdefault(d.name, d.key)
+        return out
 
     def supplied_secrets(self) -> list[str]:
         return [n for n, k in self.secret_kinds().items() if k == "supplied"]
@@ -795,6 +1706,36 @@ class InferaConfig(_Model):
                     "Erlang cluster), so Fly runs exactly `count` machines; raise count instead",
                 )
             )
+        d = self.deployment
+        if self.provider == "fly" and d.volumes:
+            machines = d.machines.count + sum(d.regions.values())
+            mounted = {g for v in d.volumes for g in v.processes}
+            counts = {WEB_PROCESS: machines} | {n: p.count for n, p in d.processes.items()}
+            if any(counts.get(g, 0) > 1 for g in mounted):
+                out.append(
+                    (
+                        "deployment.volumes",
+                        "each Fly machine gets its own volume, and machines do not share them: "
+                        "a SQLite file or uploads written on one are not on the others (use "
+                        "LiteFS, the database, or storage: for shared data)",
+                    )
+                )
+        if self.provider == "fly" and d.ports and not d.dedicated_ipv4:
+            out.append(
+                (
+                    "deployment.ports",
+                    "Fly's shared IPv4 carries HTTP and TLS on 80/443 only: these ports are "
+                    "reachable over IPv6 alone unless deployment.dedicated_ipv4 is true",
+                )
+            )
+        if self.is_production and d.health_check.type == "none":
+            out.append(
+                (
+                    "deployment.health_check.type",
+                    "production without a health check: a release that cannot serve still "
+                    "takes traffic",
+                )
+            )
         if self.is_production and self.deployment.machines.count < 2:
             out.append(
                 (
@@ -803,6 +1744,28 @@ class InferaConfig(_Model):
                 )
             )
         return out
+
+
+@dataclass(frozen=True)
+class _Seen:
+    key: str
+    shared: bool
+
+
+def _dotted_key(key: str) -> str:
+    """storage.buckets.1.env.bucket -> storage.buckets[1].env.bucket, as errors print keys."""
+    return re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", key)
+
+
+@dataclass(frozen=True)
+class DerivedEnv:
+    """One value the program derives (a URL, a key, a bucket name) and the env name it gets."""
+
+    name: str
+    key: str  # the infera.yaml key that names it, e.g. database.env.url
+    secret: bool
+    # The same value may be delivered under one name by several keys (GCS HMAC credentials).
+    shared: bool = False
 
 
 def _reserved_reason(provider: str | None, name: str) -> str | None:

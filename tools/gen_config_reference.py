@@ -29,12 +29,18 @@ REGENERATE = "run `python tools/gen_config_reference.py --write`"
 HEADER = "| Key | Type | Default | Description |\n|---|---|---|---|"
 
 
-def _resolve(prop: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any] | None:
-    """The object schema a property points at (directly or as `X | null`), if any."""
+def _resolve(prop: dict[str, Any], defs: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
+    """The object schema a property holds (directly, as `X | null`, as a list of X or a mapping
+    of names to X), and the key suffix its fields are listed under (`.`, `[].`, `.<name>.`)."""
     for option in [prop, *prop.get("anyOf", [])]:
-        ref = option.get("$ref")
-        if ref:
-            return defs[ref.rsplit("/", 1)[-1]]
+        for inner, suffix in (
+            (option, "."),
+            (option.get("items") or {}, "[]."),
+            (option.get("additionalProperties") or {}, ".<name>."),
+        ):
+            ref = inner.get("$ref") if isinstance(inner, dict) else None
+            if ref:
+                return defs[ref.rsplit("/", 1)[-1]], suffix
     return None
 
 
@@ -44,6 +50,8 @@ def _type(prop: dict[str, Any]) -> str:
         inner = {**options[0], "examples": prop.get("examples", options[0].get("examples"))}
         return _type(inner)
     examples = prop.get("examples") or []
+    if examples and str(examples[0]).startswith("/app/bin/"):
+        return "command (text or list)"
     if examples and str(examples[0]).endswith("mb"):
         return "size (`512mb`, `1gb`, `2Gi`)"
     if examples and str(examples[0]).endswith("s"):
@@ -72,6 +80,8 @@ def _default(value: Any, prop: dict[str, Any]) -> str:
         return "see description" if "default" in str(prop.get("description", "")) else "none"
     if isinstance(value, dict) and value:
         return "see below"
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return "see description"
     return f"`{json.dumps(value)}`" if not isinstance(value, str) else f"`{value}`"
 
 
@@ -80,10 +90,11 @@ def _rows(node: dict[str, Any], defs: dict[str, Any], prefix: str) -> Iterator[s
         key = f"{prefix}{name}"
         nested = _resolve(prop, defs)
         description = str(prop.get("description", "")).replace("|", "\\|")
-        kind = "mapping" if nested is not None else _type(prop)
+        kinds = {".": "mapping", "[].": "list of mappings", ".<name>.": "mapping of names"}
+        kind = kinds[nested[1]] if nested is not None else _type(prop)
         yield f"| `{key}` | {kind} | {_default(prop.get('default'), prop)} | {description} |"
         if nested is not None:
-            yield from _rows(nested, defs, f"{key}.")
+            yield from _rows(nested[0], defs, f"{key}{nested[1]}")
 
 
 def render_reference() -> str:

@@ -188,6 +188,7 @@ def postgres_args(cfg: InferaConfig, app: str, org: str) -> PostgresArgs | None:
 def fly_args(ctx: StackContext) -> FlyStackArgs:
     """Pure: the whole Fly stack's arguments from the stack context."""
     cfg = ctx.infera
+    refuse_unbuilt(cfg)
     app = fly_app_name(cfg.project_name, ctx.stack)
     region = str(cfg.deployment.region)
     d = cfg.deployment
@@ -228,3 +229,29 @@ def fly_args(ctx: StackContext) -> FlyStackArgs:
         secret_names=tuple(sorted(cfg.secret_kinds())),
         protect=cfg.is_production,
     )
+
+
+# App-shape keys the Fly adapter does not build yet; refused rather than silently ignored.
+NOT_YET: frozenset[str] = frozenset(
+    {
+        "app_name", "app.build", "deployment.health_check.type",
+        "deployment.health_check.method", "deployment.health_check.headers",
+        "deployment.regions", "deployment.command", "deployment.processes",
+        "deployment.volumes", "deployment.kill_signal", "deployment.swap_size_mb",
+        "deployment.strategy", "deployment.auto_rollback", "deployment.statics",
+        "deployment.ports", "migrations", "database.env", "cache.env", "storage.buckets",
+    }
+)  # fmt: skip
+
+
+class FlySettingsError(pulumi.RunError):
+    """A configuration the Fly adapter cannot deploy yet; the message names the keys."""
+
+
+def refuse_unbuilt(cfg: InferaConfig) -> None:
+    pending = [k for k in cfg.shape_keys() if k in NOT_YET]
+    if pending:
+        raise FlySettingsError(
+            f"the Fly adapter does not build {', '.join(pending)} yet (issue #10 is adding "
+            "them); remove them for now"
+        )
