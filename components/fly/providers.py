@@ -700,10 +700,13 @@ class DeployProvider(_FlyProvider):
                 args += ["--image", props["image"]]
                 cwd = tmp
             else:
-                # The build context is flyctl's working directory; the Dockerfile is given
-                # absolutely so it does not depend on where flyctl looks for it.
-                cwd = str(props["build_path"])
-                dockerfile = Path(cwd) / (props.get("dockerfile") or "Dockerfile")
+                # The build context is flyctl's working directory. `build_path` is kept
+                # relative to the project (where Pulumi runs this provider), and flyctl makes
+                # `--dockerfile` absolute against its own cwd (deploy_build.go
+                # resolveDockerfilePath), so both are resolved here, before flyctl moves.
+                context = Path(props["build_path"]).resolve()
+                cwd = str(context)
+                dockerfile = context / (props.get("dockerfile") or "Dockerfile")
                 args += ["--remote-only", "--dockerfile", str(dockerfile)]
             self._fly(cwd, self.runner.deploy_timeout_s).run(args)
         status = self._json(["status", "--app", app, "--json"])

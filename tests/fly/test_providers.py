@@ -473,6 +473,28 @@ def test_deploy_lifecycle_builds_remotely_from_the_source_tree(
     assert fly_env.since(mark) == []
 
 
+def test_deploy_finds_the_dockerfile_of_a_build_path_kept_relative_to_the_project(
+    fly_env: FlyEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # fly_args keeps build_path relative to where Pulumi runs; flyctl runs inside the build
+    # context and makes --dockerfile absolute against that cwd (deploy_build.go
+    # resolveDockerfilePath), so a relative Dockerfile path would be looked up twice nested.
+    make_app()
+    (tmp_path / "examples" / "app").mkdir(parents=True)
+    (tmp_path / "examples" / "app" / "Dockerfile").write_text("FROM scratch\n")
+    monkeypatch.chdir(tmp_path)
+    props = {
+        "app": APP, "config": f'app = "{APP}"\nprimary_region = "iad"\n', "trigger": "t1",
+        "image": None, "build_path": "examples/app", "dockerfile": "Dockerfile",
+        "strategy": "rolling", "wait_timeout": "5m",
+    }  # fmt: skip
+    mark = fly_env.mark()
+    created = p.DeployProvider(FAST).create(props)
+    deploy = fly_env.since(mark)[0]
+    assert deploy[-1] == str(tmp_path / "examples" / "app" / "Dockerfile")
+    assert created.outs["release_version"] == 1
+
+
 # --------------------------------------------------------------------------- Scale
 def test_scale_lifecycle_changes_count_without_deploying(fly_env: FlyEnv, tmp_path: Path) -> None:
     make_app()
