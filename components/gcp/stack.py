@@ -71,9 +71,20 @@ class PhoenixGcp(pulumi.ComponentResource):
         cache = None
         if args.cache is not None:
             assert network is not None  # a cache always brings the VPC it is reached through
+            # Memorystore picks an unused /29 in the VPC for itself ("Ranges must be unique and
+            # non-overlapping with existing subnets", pulumi_gcp `reserved_ip_range`). Created
+            # before the subnet (or the private services range), it can take addresses the
+            # subnet then cannot have; waiting for them makes Memorystore choose around them.
+            # Waiting changes no input, so existing instances are not replaced, which pinning
+            # `reserved_ip_range` (ForceNew) would do.
+            taken: list[pulumi.Resource] = [network.subnet]
+            if network.peering is not None:
+                taken.append(network.peering)
             cache = Cache(
                 f"{name}-cache",
-                CacheArgs(args.cache, region, prod, network.network_id, apis.of("redis")),
+                CacheArgs(
+                    args.cache, region, prod, network.network_id, [*apis.of("redis"), *taken]
+                ),
                 child,
             )
 

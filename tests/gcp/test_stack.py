@@ -312,6 +312,20 @@ def test_memorystore(project_dir: Path, stack: str, tier: str) -> None:
     assert redis.options["customTimeouts"] == {"create": "40m", "update": "40m"}
 
 
+@pytest.mark.parametrize("private_ip", [False, True])
+def test_memorystore_waits_for_every_range_in_its_network(
+    project_dir: Path, private_ip: bool
+) -> None:
+    # Memorystore chooses its own /29 among the VPC's unused addresses: the subnet (and the
+    # private services range) must exist first, or the subnet can collide with it.
+    run = run_gcp(with_(FULL, database={"private_ip": private_ip}), project_dir)
+    redis = run.one(REDIS)
+    depends(run, redis, run.one(SUBNET))
+    if private_ip:
+        depends(run, redis, run.one(PEERING))
+    assert "reservedIpRange" not in redis.inputs  # ForceNew: pinning it would replace Redis
+
+
 def test_redis_url_uses_the_port_output_and_the_ca_is_a_secret(dev: ProgramRun) -> None:
     url = dev.one(VERSION, "shop-secrets-redis-url").inputs["secretData"]
     assert is_secret(url)
