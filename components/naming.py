@@ -97,14 +97,87 @@ def redis_instance_name(project_name: str, stack: str) -> str:
     return _label(f"{stack_prefix(project_name, stack)}-redis", REDIS_INSTANCE_MAX)
 
 
+# Cloud Storage bucket names "cannot begin with the goog prefix" and "cannot contain google or
+# close misspellings, such as g00gle" (storage/docs/buckets#naming). "Close" is not defined, so
+# a name counts as google-like here when, with look-alike digits read as letters, separators
+# dropped and repeated letters collapsed, some stretch of it is within one edit (a typo, a
+# missing, extra or swapped letter) of "gogle", the collapsed "google".
+_LOOKALIKES = str.maketrans({"0": "o", "1": "l", "3": "e", "6": "g", "9": "g"})
+_SEPARATORS = "-_."
+_GOOGLE = "gogle"
+
+
+def _osa_distance(a: str, b: str) -> int:
+    """Edits (insert, delete, substitute, swap two neighbours) turning `a` into `b`."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(
+                d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            )
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+def google_like_spans(name: str) -> list[tuple[int, int]]:
+    """`(start, end)` slices of `name` that read as "google" or a close misspelling of it."""
+    letters: list[str] = []
+    where: list[int] = []  # index in `name` of each kept letter
+    for i, ch in enumerate(name.lower().translate(_LOOKALIKES)):
+        if ch in _SEPARATORS or (letters and letters[-1] == ch):
+            continue
+        letters.append(ch)
+        where.append(i)
+    text = "".join(letters)
+    spans = []
+    for start in range(len(text)):
+        if text[start] != "g":
+            # "google" keeps its first letter in every misspelling worth the name, and the
+            # neighbours of a match ("sgoogle") stay readable.
+            continue
+        windows = [text[start : start + size] for size in (4, 5, 6) if start + size <= len(text)]
+        scored = [(_osa_distance(w, _GOOGLE), len(w)) for w in windows]
+        close = [s for s in scored if s[0] <= 1]
+        if close:
+            end = start + min(close)[1]
+            # Through the last original character of the window's last letter (its run).
+            spans.append((where[start], where[end] if end < len(where) else len(name)))
+    return spans
+
+
+def bucket_name_problems(name: str) -> list[str]:
+    """Why Cloud Storage would refuse `name` as a bucket name (storage/docs/buckets#naming)."""
+    problems = []
+    if not 3 <= len(name) <= BUCKET_MAX:
+        problems.append(f"{len(name)} characters; bucket names have 3 to {BUCKET_MAX}")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*[a-z0-9]", name):
+        problems.append("lowercase letters, digits, '-', '_' and '.' only, alphanumeric ends")
+    if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name):
+        problems.append("looks like an IP address")
+    squeezed = name.translate(_LOOKALIKES).translate({ord(c): None for c in _SEPARATORS})
+    if squeezed.startswith("goog"):
+        problems.append("begins with goog")
+    if google_like_spans(name):
+        problems.append("contains google or a close misspelling of it")
+    return problems
+
+
 def bucket_name(project_name: str, stack: str, gcp_project: str) -> str:
     """Bucket names are global across all of Cloud Storage; the project id makes them unique.
 
-    Storage forbids names starting with `goog` or containing `google`.
+    Anything that reads as "google" (in the app name, the stack or the project id) is masked
+    with x, and a name that would begin with "goog" gets a `b-` prefix.
     """
     name = _label(f"{stack_prefix(project_name, stack)}-uploads-{gcp_project}", BUCKET_MAX)
-    name = name.replace("google", "g00gle")
-    return f"b-{name}"[:BUCKET_MAX].rstrip("-") if name.startswith("goog") else name
+    while spans := google_like_spans(name):
+        start = spans[0][0]
+        end = max(e for s, e in spans if s == start)
+        name = name[:start] + re.sub(r"[^-]", "x", name[start:end]) + name[end:]
+    squeezed = name.translate(_LOOKALIKES).translate({ord(c): None for c in _SEPARATORS})
+    if squeezed.startswith("goog"):
+        name = f"b-{name}"[:BUCKET_MAX].rstrip("-")
+    return name
 
 
 def repository_id(project_name: str, stack: str) -> str:

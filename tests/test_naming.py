@@ -41,9 +41,54 @@ def test_short_service_account_ids_are_padded_to_six() -> None:
     assert len(naming.service_account_id("ab", "prod")) >= 6
 
 
-def test_bucket_names_avoid_google() -> None:
-    assert "google" not in naming.bucket_name("googly-app", "dev", "google-proj")
-    assert not naming.bucket_name("goog", "prod", "p").startswith("goog")
+# "Bucket names cannot contain google or close misspellings, such as g00gle"
+# (storage/docs/buckets#naming): the literal word, look-alike digits, doubled or dropped
+# letters, swapped letters, one wrong letter, and the same spelled across separators.
+GOOGLE_LOOKALIKES = [
+    "google", "g00gle", "goog1e", "g0og1e", "go0gle", "gooogle", "gogle", "googel", "goolge",
+    "googie", "googl3", "6oogle", "g-o-o-g-l-e", "goo-gle", "googgle", "goggle",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("word", GOOGLE_LOOKALIKES)
+def test_every_close_misspelling_of_google_is_recognised(word: str) -> None:
+    assert naming.google_like_spans(f"my-{word}-app"), word
+    assert "contains google" in " ".join(naming.bucket_name_problems(f"my-{word}-app"))
+
+
+@pytest.mark.parametrize("word", ["shop", "uploads", "goal", "logo", "gallery", "go-live"])
+def test_ordinary_words_are_not_taken_for_google(word: str) -> None:
+    assert naming.google_like_spans(f"{word}-uploads-acme-1") == []
+
+
+def test_google_in_any_part_of_a_bucket_name_is_masked_readably() -> None:
+    assert naming.bucket_name("my-g00gle-shop", "prod", "acme-1") == "my-xxxxxx-shop-uploads-acme-1"
+    assert naming.bucket_name("shop", "prod", "google-proj") == "shop-uploads-xxxxxx-proj"
+    assert naming.bucket_name("g00g", "prod", "p") == "b-g00g-uploads-p"  # no goog prefix
+    assert naming.bucket_name("shop", "prod", "acme-1") == "shop-uploads-acme-1"  # untouched
+
+
+def _with_word(parts: tuple[str, str, str]) -> str:
+    return "-".join(p for p in parts if p)
+
+
+APP_NAMES_WITH_GOOGLE = (
+    st.tuples(
+        st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True) | st.just(""),
+        st.sampled_from(GOOGLE_LOOKALIKES),
+        st.from_regex(r"[a-z0-9]{0,6}", fullmatch=True),
+    )
+    .map(_with_word)
+    .filter(lambda n: re.fullmatch(r"[a-z][a-z0-9-]{0,28}[a-z0-9]", n) is not None)
+)
+GCP_PROJECT_IDS = st.from_regex(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", fullmatch=True)
+
+
+@given(PROJECT_NAMES | APP_NAMES_WITH_GOOGLE, STACKS, GCP_PROJECT_IDS | st.just("g00gle-labs"))
+def test_bucket_names_obey_every_cloud_storage_rule(project: str, stack: str, gcp: str) -> None:
+    name = naming.bucket_name(project, stack, gcp)
+    assert naming.bucket_name_problems(name) == [], name
+    assert name == naming.bucket_name(project, stack, gcp)  # stable across runs
 
 
 SPEC = {

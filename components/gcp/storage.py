@@ -55,7 +55,13 @@ class Storage(pulumi.ComponentResource):
             # Only a dev bucket may be deleted with objects still in it.
             force_destroy=s.force_destroy,
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=list(args.depends_on), protect=args.production
+                parent=self,
+                depends_on=list(args.depends_on),
+                protect=args.production,
+                # A bucket cannot be renamed: a new name is a new, empty bucket and the old one
+                # deleted. Naming rules may tighten (as they did for names that read as
+                # "google"); a bucket Cloud Storage already accepted keeps its name.
+                ignore_changes=["name"],
             ),
         )
         self.name: pulumi.Output[str] = self.bucket.name

@@ -352,6 +352,8 @@ def test_bucket_dev(dev: ProgramRun) -> None:
         "forceDestroy": True,
     }
     assert bucket.protect is False
+    # Changed naming rules never replace (and so empty) an existing bucket.
+    assert bucket.options["ignoreChanges"] == ["name"]
 
 
 def test_bucket_prod(prod: ProgramRun) -> None:
