@@ -2,8 +2,8 @@
 
 Owns the composition and ordering: app, database, Redis, Tigris, secrets, IPs, certificate,
 then the deploy and the machine count, and the stack outputs with the same meaning as on GCP.
-Which values go where is `components.fly.settings`; what each Fly object does is
-`components.fly.providers`.
+Which values go where is `components.fly.settings`; what each Fly object does is in that
+object's own module (`components.fly.app`, `.secrets`, `.postgres`, ...).
 
 Order matters on Fly: IPs exist before the first deploy (else `fly deploy` allocates its own),
 every secret is staged before it, and `scale count` needs a finished release.

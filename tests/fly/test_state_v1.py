@@ -117,3 +117,22 @@ def test_recorded_providers_destroy_everything_and_again_is_a_no_op(
     for res in recorded:
         if res["type"].endswith(("App", "Postgres", "Redis", "Storage", "Ip", "Cert")):
             assert provider_of(res).read(res["id"], props(res)).id == "", res["type"]
+
+
+# What state written before the split names, by module path (the fixtures' blobs among them).
+PRE_SPLIT_PROVIDERS = (
+    "AppProvider", "SecretsProvider", "PostgresProvider", "RedisProvider", "StorageProvider",
+    "DeployProvider", "ScaleProvider", "IpProvider", "CertProvider",
+)  # fmt: skip
+
+
+def test_every_pre_split_provider_path_names_the_class_in_its_objects_module() -> None:
+    import importlib
+
+    old = importlib.import_module("components.fly.providers")
+    settings = importlib.import_module("components.fly.settings")
+    for name in PRE_SPLIT_PROVIDERS:
+        cls = getattr(old, name)
+        assert cls.__module__ != "components.fly.providers", name
+        assert getattr(importlib.import_module(cls.__module__), name) is cls
+    assert settings.RunnerSettings.__module__ == "components.fly.settings"

@@ -1,0 +1,106 @@
+"""A TLS certificate for the custom domain: the `Cert` resource and its provider.
+
+`certs add/check/remove`, and the DNS records the certificate needs (a stack output).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi import dynamic
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+)
+
+from components.fly.base import (
+    FlyProvider,
+    diff_fields,
+    require,
+    resource_options,
+)
+from components.fly.cli import FlyctlError
+from components.fly.settings import RunnerSettings
+
+
+def dns_records(detail: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The records to create for a certificate: A/AAAA to the app, and the ACME challenge."""
+    req = detail.get("dns_requirements") or {}
+    host = str(detail.get("hostname") or "")
+    records = [{"type": "A", "name": host, "value": a} for a in req.get("a") or []]
+    records += [{"type": "AAAA", "name": host, "value": a} for a in req.get("aaaa") or []]
+    challenge = req.get("acme_challenge") or {}
+    if challenge.get("name") and challenge.get("target"):
+        records.append({"type": "CNAME", "name": challenge["name"], "value": challenge["target"]})
+    return records
+
+
+class CertProvider(FlyProvider):
+    """A TLS certificate for the custom domain: `certs add HOST --json`."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures: list[CheckFailure] = []
+        require(failures, news, "app", "hostname")
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        # A host name can be on one app only.
+        return diff_fields(olds, news, immutable=("app", "hostname"), delete_before_replace=True)
+
+    def _outs(self, props: Mapping[str, Any], detail: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "app": props["app"],
+            "hostname": props["hostname"],
+            "status": detail.get("status", ""),
+            "dns_records": dns_records(detail),
+        }
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        app, host = props["app"], props["hostname"]
+        detail = self._json(["certs", "add", host, "--app", app, "--json"])
+        return CreateResult(host, self._outs(props, detail))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            detail = self._json(["certs", "check", id_, "--app", props["app"], "--json"])
+        except FlyctlError as exc:
+            if exc.kind == "not_found":
+                return ReadResult("", {})
+            raise
+        return ReadResult(id_, self._outs(props, detail))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        try:
+            self._run(["certs", "remove", id_, "--app", props["app"], "--yes"])
+        except FlyctlError as exc:
+            if exc.kind != "not_found":
+                raise
+
+
+class Cert(dynamic.Resource, module="fly", name="Cert"):
+    """A certificate for the custom domain, and the DNS records it needs."""
+
+    status: pulumi.Output[str]
+    dns_records: pulumi.Output[list[dict[str, str]]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        app: pulumi.Input[str],
+        hostname: str,
+        runner: RunnerSettings | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "app": app,
+            "hostname": hostname,
+            "status": None,
+            "dns_records": None,
+        }
+        super().__init__(CertProvider(runner), resource_name, props, resource_options(opts))

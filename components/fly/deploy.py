@@ -1,0 +1,139 @@
+"""A release: the `Deploy` resource and its provider.
+
+`fly deploy` of the rendered fly.toml, run when the trigger changes; read back with `status`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi import dynamic
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    UpdateResult,
+)
+
+from components.fly.app import AppProvider
+from components.fly.base import (
+    FlyProvider,
+    check_app,
+    diff_fields,
+    require,
+    resource_options,
+)
+from components.fly.settings import RunnerSettings
+
+
+class DeployProvider(FlyProvider):
+    """A release: `fly deploy` with the rendered fly.toml, run when `trigger` changes.
+
+    `trigger` digests the source tree (or image), the rendered fly.toml without the machine
+    count, and the secret digests; `config` (the full fly.toml) rides along but alone does not
+    cause a deploy. Deleting a release is a no-op: the app's machines go with the app.
+    """
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures: list[CheckFailure] = []
+        require(failures, news, "app", "config", "trigger")
+        check_app(failures, news)
+        if not news.get("image") and not news.get("build_path"):
+            failures.append(CheckFailure("image", "give a prebuilt image or a build_path"))
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return diff_fields(olds, news, mutable=("trigger", "image"), immutable=("app",))
+
+    def _deploy(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        app = props["app"]
+        with tempfile.TemporaryDirectory(prefix="fly-deploy-") as tmp:
+            config = Path(tmp) / "fly.toml"
+            config.write_text(props["config"])
+            args = [
+                "deploy", "--config", str(config), "--app", app, "--yes",
+                "--strategy", props.get("strategy") or "rolling",
+                "--wait-timeout", props.get("wait_timeout") or "5m",
+                # One machine at first; the Scale resource owns the count.
+                "--ha=false",
+            ]  # fmt: skip
+            if props.get("image"):
+                args += ["--image", props["image"]]
+                cwd = tmp
+            else:
+                # The build context is flyctl's working directory. `build_path` is kept
+                # relative to the project (where Pulumi runs this provider), and flyctl makes
+                # `--dockerfile` absolute against its own cwd (deploy_build.go
+                # resolveDockerfilePath), so both are resolved here, before flyctl moves.
+                context = Path(props["build_path"]).resolve()
+                cwd = str(context)
+                dockerfile = context / (props.get("dockerfile") or "Dockerfile")
+                args += ["--remote-only", "--dockerfile", str(dockerfile)]
+            self._fly(cwd, self.runner.deploy_timeout_s).run(args)
+        status = self._json(["status", "--app", app, "--json"])
+        machines = status.get("Machines") or []
+        image = props.get("image") or ""
+        if machines:
+            ref = machines[0].get("image_ref") or {}
+            repo = "/".join(x for x in (ref.get("registry"), ref.get("repository")) if x)
+            image = f"{repo}@{ref['digest']}" if ref.get("digest") else image
+        return {**props, "image_ref": image, "release_version": int(status.get("Version") or 0)}
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(f"{props['app']}-release", self._deploy(props))
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._deploy(news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        app = AppProvider(self.runner)._status(props["app"])
+        if app is None:
+            return ReadResult("", {})
+        return ReadResult(id_, {**props, "release_version": int(app.get("Version") or 0)})
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        return None
+
+
+class Deploy(dynamic.Resource, module="fly", name="Deploy"):
+    """A release of the app, made again only when `trigger` (or `image`) changes."""
+
+    image_ref: pulumi.Output[str]
+    release_version: pulumi.Output[int]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        app: pulumi.Input[str],
+        config: pulumi.Input[str],
+        trigger: pulumi.Input[str],
+        image: str | None = None,
+        build_path: str | None = None,
+        dockerfile: str = "Dockerfile",
+        wait_timeout: str = "5m",
+        runner: RunnerSettings | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "app": app,
+            "config": config,
+            "trigger": trigger,
+            "image": image,
+            "build_path": build_path,
+            "dockerfile": dockerfile,
+            "strategy": "rolling",
+            "wait_timeout": wait_timeout,
+            "image_ref": None,
+            "release_version": None,
+        }
+        # The trigger digests the secret digests (and the database's connection string).
+        super().__init__(
+            DeployProvider(runner), resource_name, props, resource_options(opts, ["trigger"])
+        )

@@ -1,0 +1,277 @@
+"""Postgres attached to the app, and the `Postgres` resource and its provider.
+
+Managed Postgres (`mpg create/attach/status/destroy`) or legacy Fly Postgres
+(`postgres create/attach`); the attach sets DATABASE_URL on the app as a staged secret.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi import dynamic
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+)
+
+from components.fly.app import AppProvider
+from components.fly.base import (
+    FlyProvider,
+    check_app,
+    diff_fields,
+    is_unknown,
+    line_value,
+    malformed,
+    require,
+    resource_options,
+    whole_numbers,
+)
+from components.fly.cli import FlyctlError
+from components.fly.settings import RunnerSettings
+
+# Plans `mpg create --plan` finds (flyctl internal/command/mpg/plans.go, case-insensitive).
+# `performance` is listed by flyctl but stored capitalised, so no spelling of it is found,
+# and a plan that is not found silently becomes basic when there is no TTY.
+MPG_PLANS = ("basic", "starter", "launch", "scale")
+
+
+class PostgresProvider(FlyProvider):
+    """A Postgres cluster attached to the app (which sets DATABASE_URL as a staged secret).
+
+    `kind` "mpg" is Fly Managed Postgres (`mpg create`, `mpg attach`), the supported default;
+    "unmanaged" is legacy Fly Postgres (`postgres create`, `postgres attach`). The connection
+    string flyctl prints is kept only in the `connection_string` output, which the resource
+    declares secret.
+    """
+
+    _IMMUTABLE = ("app", "kind", "name", "org", "region", "pg_major_version")
+    # `postgres create` is never given a version: the contract's only lever would be
+    # `--image-ref`, and which image tag carries which major is not part of it. flyctl picks
+    # the postgres-flex image, so the version is neither recorded nor a reason to replace.
+    _IMMUTABLE_UNMANAGED = ("app", "kind", "name", "org", "region")
+    _FIXED = ("plan", "volume_size_gb", "vm_size", "vm_memory_mb", "cluster_size")
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures: list[CheckFailure] = []
+        news = whole_numbers(
+            news, "volume_size_gb", "pg_major_version", "vm_memory_mb", "cluster_size"
+        )
+        olds = whole_numbers(
+            olds, "volume_size_gb", "pg_major_version", "vm_memory_mb", "cluster_size"
+        )
+        require(failures, news, "app", "kind", "name", "org", "region")
+        check_app(failures, news)
+        kind = news.get("kind")
+        if kind not in ("mpg", "unmanaged"):
+            failures.append(CheckFailure("kind", "kind is 'mpg' or 'unmanaged'"))
+        if kind == "mpg":
+            if news.get("plan") is None:
+                news["plan"] = "basic"  # what flyctl picks when given no --plan
+            plan = news["plan"]
+            if not is_unknown(plan) and plan not in MPG_PLANS:
+                failures.append(
+                    CheckFailure(
+                        "plan",
+                        f"{plan!r} is not a Managed Postgres plan flyctl can create; "
+                        f"use {', '.join(MPG_PLANS[:-1])} or {MPG_PLANS[-1]}",
+                    )
+                )
+        if kind == "mpg" and news.get("pg_major_version") not in (16, 17):
+            failures.append(
+                CheckFailure(
+                    "pg_major_version",
+                    f"Managed Postgres runs PostgreSQL 16 or 17, not "
+                    f"{news.get('pg_major_version')}; set database.version to 16 or 17",
+                )
+            )
+        if kind == "unmanaged":
+            news["pg_major_version"] = None
+        if olds and olds.get("kind") == kind:
+            for key in self._FIXED:
+                if key in olds and not is_unknown(news.get(key)) and olds[key] != news.get(key):
+                    # flyctl has no command that changes these, and replacing the cluster
+                    # would throw the data away.
+                    failures.append(
+                        CheckFailure(
+                            key,
+                            f"{key} cannot change from {olds[key]!r} to {news.get(key)!r} "
+                            "with flyctl; change it in the Fly dashboard, then here",
+                        )
+                    )
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        # One DATABASE_URL per app: the old attachment must go before a new one is made.
+        unmanaged = olds.get("kind") == news.get("kind") == "unmanaged"
+        immutable = self._IMMUTABLE_UNMANAGED if unmanaged else self._IMMUTABLE
+        return diff_fields(olds, news, immutable=immutable, delete_before_replace=True)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        url: str | None
+        if props["kind"] == "mpg":
+            cluster_id, url = self._create_mpg(props)
+        else:
+            cluster_id, url = self._create_unmanaged(props)
+        outs = {**props, "cluster_id": cluster_id, "connection_string": url}
+        return CreateResult(cluster_id, outs)
+
+    # ---- managed
+    def _find_mpg(self, name: str, org: str) -> dict[str, Any] | None:
+        args = ["mpg", "list", "--org", org, "--json"]
+        text = self._run(args)
+        # With no clusters flyctl prints a sentence even under --json (fly.md §1, mpg list).
+        if text.startswith("No managed postgres clusters found"):
+            return None
+        try:
+            clusters = json.loads(text)
+        except json.JSONDecodeError:
+            raise malformed("a JSON list of clusters", args) from None
+        return next((c for c in clusters if c.get("name") == name), None)
+
+    def _create_mpg(self, p: Mapping[str, Any]) -> tuple[str, str]:
+        app, name, org = p["app"], p["name"], p["org"]
+        found = self._find_mpg(name, org)
+        if found is None:
+            args = [
+                "mpg", "create", "--name", name, "--org", org, "--region", p["region"],
+                "--plan", p.get("plan") or "basic",
+                "--volume-size", str(p["volume_size_gb"]),
+                "--pg-major-version", str(p["pg_major_version"]),
+            ]  # fmt: skip
+            out = self._create(
+                args,
+                lambda: self._find_mpg(name, org) is not None,
+                timeout=self.runner.mpg_create_timeout_s,
+            )
+            cluster_id = line_value(out or "", "ID")
+            if not cluster_id:
+                # Output cut short, or created by an attempt that reported a failure.
+                found = self._find_mpg(name, org)
+                if found is None:
+                    raise malformed("the cluster ID", args)
+                cluster_id = str(found["id"])
+            attached: list[str] = []
+        else:
+            cluster_id = str(found["id"])
+            attached = [a.get("name") for a in found.get("attached_apps") or []]
+        if app not in attached:
+            out = self._run(["mpg", "attach", cluster_id, "--app", app])
+            printed = line_value(out, "DATABASE_URL")
+            if printed:
+                return cluster_id, printed
+        status = self._json(["mpg", "status", cluster_id, "--json"])
+        url = ((status or {}).get("credentials") or {}).get("pgbouncer_uri")
+        if not url:
+            raise malformed("the connection string", ["mpg", "status", cluster_id])
+        return cluster_id, url
+
+    # ---- unmanaged
+    def _create_unmanaged(self, p: Mapping[str, Any]) -> tuple[str, str | None]:
+        app, name = p["app"], p["name"]
+
+        def exists() -> bool:
+            return AppProvider(self.runner)._status(name) is not None
+
+        if not exists():
+            # Every sizing flag is given, so flyctl skips its "Select configuration" menu.
+            self._create(
+                [
+                    "postgres", "create", "--name", name, "--org", p["org"],
+                    "--region", p["region"],
+                    "--initial-cluster-size", str(p.get("cluster_size") or 1),
+                    "--vm-size", p.get("vm_size") or "shared-cpu-1x",
+                    "--vm-memory", str(p.get("vm_memory_mb") or 1024),
+                    "--volume-size", str(p["volume_size_gb"]),
+                ],
+                exists,
+            )  # fmt: skip
+        try:
+            out = self._run(["postgres", "attach", name, "--app", app, "--yes"])
+        except FlyctlError as exc:
+            if "already contains a secret named DATABASE_URL" not in exc.message:
+                raise
+            # An earlier, interrupted run attached it; the URL was printed only then.
+            return name, None
+        return name, line_value(out, "DATABASE_URL")
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        if props.get("kind") == "mpg":
+            try:
+                status = self._json(["mpg", "status", id_, "--json"])
+            except FlyctlError as exc:
+                if exc.kind == "not_found":
+                    return ReadResult("", {})
+                raise
+            data = status.get("data") or {}
+            outs = {**props, "region": data.get("region", props.get("region"))}
+            return ReadResult(id_, outs)
+        if AppProvider(self.runner)._status(id_) is None:
+            return ReadResult("", {})
+        return ReadResult(id_, dict(props))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        args = (
+            ["mpg", "destroy", id_, "--yes"]
+            if props.get("kind") == "mpg"
+            else ["apps", "destroy", id_, "--yes"]
+        )
+        for step in (["secrets", "unset", "DATABASE_URL", "--app", props["app"], "--stage"], args):
+            try:
+                self._run(step)
+            except FlyctlError as exc:
+                if exc.kind != "not_found":
+                    raise
+
+
+class Postgres(dynamic.Resource, module="fly", name="Postgres"):
+    """A Postgres cluster attached to the app; `connection_string` is a secret output."""
+
+    cluster_id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    connection_string: pulumi.Output[str | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        app: pulumi.Input[str],
+        kind: str,
+        name: str,
+        org: str,
+        region: str,
+        volume_size_gb: int,
+        pg_major_version: int,
+        plan: str = "basic",
+        vm_size: str = "shared-cpu-1x",
+        vm_memory_mb: int = 1024,
+        cluster_size: int = 1,
+        runner: RunnerSettings | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "app": app,
+            "kind": kind,
+            "name": name,
+            "org": org,
+            "region": region,
+            "volume_size_gb": volume_size_gb,
+            "pg_major_version": pg_major_version,
+            "plan": plan,
+            "vm_size": vm_size,
+            "vm_memory_mb": vm_memory_mb,
+            "cluster_size": cluster_size,
+            "cluster_id": None,
+            "connection_string": None,
+        }
+        super().__init__(
+            PostgresProvider(runner),
+            resource_name,
+            props,
+            resource_options(opts, ["connection_string"]),
+        )

@@ -1,0 +1,91 @@
+"""How many app machines run: the `Scale` resource and its provider.
+
+`scale count`, read back with `scale show`. Never redeploys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi import dynamic
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    UpdateResult,
+)
+
+from components.fly.base import (
+    FlyProvider,
+    diff_fields,
+    is_unknown,
+    require,
+    resource_options,
+    whole_numbers,
+)
+from components.fly.cli import FlyctlError
+from components.fly.settings import RunnerSettings
+
+
+class ScaleProvider(FlyProvider):
+    """How many machines run: `scale count N --region R --yes`. Never redeploys."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures: list[CheckFailure] = []
+        news = whole_numbers(news, "count")
+        require(failures, news, "app", "region")
+        count = news.get("count")
+        if not is_unknown(count) and (not isinstance(count, int) or count < 0):
+            failures.append(CheckFailure("count", "count is a whole number, 0 or more"))
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return diff_fields(olds, news, mutable=("count", "region"), immutable=("app",))
+
+    def _scale(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        app, count, region = props["app"], props["count"], props["region"]
+        self._run(["scale", "count", str(count), "--app", app, "--region", region, "--yes"])
+        return dict(props)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(f"{props['app']}-scale", self._scale(props))
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._scale(news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            groups = self._json(["scale", "show", "--app", props["app"], "--json"])
+        except FlyctlError as exc:
+            if exc.kind == "not_found":
+                return ReadResult("", {})
+            raise
+        count = next((g["Count"] for g in groups if g.get("Process") == "app"), 0)
+        return ReadResult(id_, {**props, "count": count})
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        # Machines belong to the app; destroying the app removes them.
+        return None
+
+
+class Scale(dynamic.Resource, module="fly", name="Scale"):
+    """The number of app machines in the primary region."""
+
+    count: pulumi.Output[int]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        app: pulumi.Input[str],
+        count: pulumi.Input[int],
+        region: str,
+        runner: RunnerSettings | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {"app": app, "count": count, "region": region}
+        super().__init__(ScaleProvider(runner), resource_name, props, resource_options(opts))
