@@ -33,6 +33,7 @@ from config.secrets import (
     secret_name_problem,
 )
 from config.units import format_duration, format_size, parse_duration_s, parse_size_mib
+from config.usage import Usage
 
 
 class At(ValueError):
@@ -603,7 +604,12 @@ class Deployment(_Model):
         default_factory=list,
         description="Fly: public ports besides 80/443, e.g. raw TCP ([[services]]).",
     )
-
+    billing: Literal["instance", "request"] | None = Field(
+        None,
+        description="Cloud Run billing: 'instance' (CPU always allocated, so PubSub and timers "
+        "run between requests; the default) or 'request' (CPU only while a request or socket "
+        "is open; the default when count is 0). Not on Fly.",
+    )
 
 EnvName = Annotated[str, Field(pattern=ENV_NAME_RE.pattern)]
 
@@ -819,6 +825,11 @@ class InferaConfig(_Model):
         description="Names of secrets the app reads; values come from the program or from "
         "`pulumi config set --secret NAME`.",
     )
+    usage: Usage = Field(
+        default_factory=Usage,
+        description="Traffic the cost estimate assumes (`phxstack cost`); a key left unset has "
+        "no assumption, and its item shows 'depends on usage'. Never changes what is deployed.",
+    )
     environments: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="Per-stack overlays, deep-merged over the rest of this file.",
@@ -974,6 +985,7 @@ class InferaConfig(_Model):
             self._check_deploy_strategy,
             self._check_buckets,
             self._check_derived_names,
+            self._check_billing,
         ):
             try:
                 check()
@@ -1419,6 +1431,14 @@ class InferaConfig(_Model):
                 f"{name} is both an env var and a secret; keep it only under secrets",
             )
 
+    def _check_billing(self) -> None:
+        if self.provider == "fly" and self.deployment.billing is not None:
+            raise At(
+                "deployment.billing",
+                "Cloud Run only: Fly bills each machine by the second while it runs, so there is "
+                "no billing mode to choose; remove deployment.billing",
+            )
+
     def _check_database_size(self) -> None:
         db = self.database
         if db is None:
@@ -1558,6 +1578,14 @@ class InferaConfig(_Model):
         """Whether a deploy migrates: as configured, else when there is a database."""
         enabled = self.migrations.enabled
         return enabled if enabled is not None else self.database is not None
+
+    @property
+    def cloud_run_billing(self) -> Literal["instance", "request"]:
+        """Cloud Run's billing mode: as set, else request for a scale-to-zero service."""
+        if self.deployment.billing is not None:
+            return self.deployment.billing
+        # A service with no warm instance has nothing to keep busy between requests.
+        return "request" if self.deployment.machines.count == 0 else "instance"
 
     @property
     def phx_host(self) -> str | None:

@@ -336,9 +336,9 @@ def gcp_args(ctx: StackContext) -> GcpStackArgs:
         min_instances=machines.count,
         max_instances=infera.max_instances,
         concurrency=infera.deployment.concurrency.hard_limit,
-        # Always-on CPU keeps the BEAM's background work (PubSub, timers) running between
-        # requests; only a scale-to-zero service is billed per request.
-        cpu_idle=machines.count == 0,
+        # deployment.billing: instance billing keeps the CPU allocated, so the BEAM's background
+        # work (PubSub, timers) runs between requests; request billing lets it idle.
+        cpu_idle=infera.cloud_run_billing == "request",
         port=app.port,
         probe=probe_settings(infera),
         env=plain_env(infera),
