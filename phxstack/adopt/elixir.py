@@ -611,3 +611,11 @@ def iter_statements(stmts: list[Stmt]) -> Iterator[tuple[Stmt, list[Stmt]]]:
                 yield from go(stmt.body, [*chain, stmt])
 
     yield from go(stmts, [])
+
+
+def source_text(tokens: list[Token]) -> str:
+    """The tokens as a person would write them on one line (for messages)."""
+    out = " ".join(t.text if t.kind not in (STRING,) else f'"{t.value}"' for t in tokens)
+    out = re.sub(r" ?\. ?", ".", out)
+    out = re.sub(r"([(\[{]) ", r"\1", out)
+    return re.sub(r" ([)\]},])", r"\1", out).replace(" (", "(")

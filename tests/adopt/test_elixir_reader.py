@@ -59,7 +59,7 @@ def test_heredoc_interpolation_is_code() -> None:
 @pytest.mark.parametrize(
     "sigil",
     [
-        '~s(System.get_env("NO"))',
+        '~s[System.get_env("NO")]',
         '~S"System.get_env(\\"NO\\")"',
         "~r/#System.get_env/",
         '~w(System.get_env("NO") foo)a',
