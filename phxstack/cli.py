@@ -1,4 +1,4 @@
-"""The `phxstack` command: validate, config, plan.
+"""The `phxstack` command: validate, config, plan; init and doctor (phxstack.adopt).
 
 Owns argument parsing, exit codes and where text goes: results on stdout, problems on stderr.
 Expected failures exit 2 with one line per problem and never a traceback.
@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"exit {EXIT_POLICY} when a mandatory policy (prod stacks) is violated",
     )
+    from phxstack.adopt import doctor, init
+
+    init.add_parser(sub)
+    doctor.add_parser(sub, common)
     return parser
 
 
@@ -209,7 +213,15 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.project_dir is None:
         args.project_dir = find_project_dir(args.config)
-    handlers = {"validate": cmd_validate, "config": cmd_config, "plan": cmd_plan}
+    from phxstack.adopt import doctor, init
+
+    handlers = {
+        "validate": cmd_validate,
+        "config": cmd_config,
+        "plan": cmd_plan,
+        "init": init.run,
+        "doctor": doctor.run,
+    }
     try:
         _check_stack_name(args)
         code = handlers[args.command](args)
