@@ -58,7 +58,7 @@ HEALTH_NAMES = ("/health", "/healthz", "/_health", "/health_check", "/healthchec
                 "/status", "/ping", "/ready", "/live")  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Where:
     file: str  # relative to the repository root, with forward slashes
     line: int

@@ -54,18 +54,16 @@ RUN mix local.hex --force && mix local.rebar --force
 
 ENV MIX_ENV="prod"
 
-COPY mix.exs mix.lock ./
+COPY $mix_files ./
 $copy_children
-RUN mix deps.get --only $$MIX_ENV
-RUN mkdir config
+RUN mix deps.get --only $$MIX_ENV && mkdir -p config
 
 # Compile-time config first, so a change to runtime.exs does not recompile the dependencies.
 COPY config/config.exs config/$${MIX_ENV}.exs config/
 RUN mix deps.compile
 
 $copy_sources
-$assets
-RUN mix compile
+$compile
 
 COPY config/runtime.exs config/
 
@@ -88,13 +86,14 @@ ENV LANGUAGE=en_US:en
 ENV LC_ALL=en_US.UTF-8
 
 WORKDIR /app
-RUN chown nobody /app
+# 65534 is Debian's `nobody`: the release runs without root.
+RUN chown 65534:0 /app
 
 ENV MIX_ENV="prod"
 
-COPY --from=builder --chown=nobody:root /app/_build/$${MIX_ENV}/rel/$release ./
+COPY --from=builder --chown=65534:0 /app/_build/$${MIX_ENV}/rel/$release ./
 
-USER nobody
+USER 65534
 
 CMD ["/app/bin/server"]
 """
@@ -273,9 +272,9 @@ def dockerfile(det: Detection, release: str) -> str:
         else (det.root / "assets").is_dir()
     )
     mix_text = (det.root / "mix.exs").read_text(encoding="utf-8", errors="replace")
-    assets = ""
+    compile_ = "RUN mix compile"
     if has_assets and "assets.deploy" in mix_text:
-        assets = "COPY assets assets\nRUN mix assets.deploy\n"
+        compile_ = "COPY assets assets\nRUN mix assets.deploy && mix compile"
     text = DOCKERFILE.substitute(
         app=det.app.value if det.app else release,
         versions_note=note,
@@ -284,7 +283,8 @@ def dockerfile(det: Detection, release: str) -> str:
         debian=debian,
         copy_children=copy_children,
         copy_sources=copy_sources,
-        assets=assets,
+        mix_files="mix.exs mix.lock" if (det.root / "mix.lock").is_file() else "mix.exs",
+        compile=compile_,
         release=release,
     )
     return re.sub(r"\n{3,}", "\n\n", text)

@@ -265,6 +265,12 @@ def _report(
     cfg = os.path.relpath(config)
     cmd = _command()
     first = stacks[0]
+    if not args.generate and not (det.root / "Dockerfile").is_file():
+        print(
+            f"{os.path.relpath(det.root)} has no Dockerfile to build: run init again with "
+            "--generate to write one (and the rel/ files it needs)",
+            file=out,
+        )
     print("Next:", file=out)
     print(f"  {cmd} doctor --config {cfg} --stack {first}", file=out)
     if provider == "gcp" and not args.gcp_project:
