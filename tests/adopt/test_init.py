@@ -271,3 +271,17 @@ def test_expected_errors_exit_2_without_traceback(
     _, err = capsys.readouterr()
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_readme_first_section_commands_parse() -> None:
+    # The README's first section is how a team starts; every phxstack line in it must be a
+    # command this version accepts.
+    from phxstack.cli import _parser
+
+    readme = (ROOT / "README.md").read_text()
+    first = readme.split("\n## ", 2)[1]
+    assert first.startswith("Start from your own Phoenix app")
+    lines = [ln.split("#", 1)[0].strip() for ln in first.splitlines() if "/bin/phxstack " in ln]
+    assert {ln.split()[1] for ln in lines} >= {"init", "doctor", "plan"}
+    for line in lines:
+        _parser().parse_args(line.split()[1:])
