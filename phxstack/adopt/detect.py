@@ -623,7 +623,8 @@ def _env_reads_in(
                 env_names |= {
                     n for t in value if t.kind == ex.IDENT for n in bindings.get(t.text, ())
                 }
-                role = _role(subject, key_path, repos)
+                sqlite = det.database is not None and det.database.value == "sqlite"
+                role = _role(subject, key_path, repos, sqlite=sqlite)
                 if role:
                     for n in env_names:
                         roles.setdefault(
@@ -712,10 +713,24 @@ def _literal_text(tokens: list[ex.Token]) -> str:
     return " ".join(t.text for t in tokens)
 
 
-def _role(subject: str, key_path: tuple[str, ...], repos: set[str]) -> str | None:
+# A Repo's connection given in parts instead of a URL: key -> role.
+DATABASE_PART_ROLES = {
+    "hostname": "database_host",
+    "port": "database_port",
+    "database": "database_name",
+    "username": "database_user",
+    "password": "database_password",
+}
+
+
+def _role(subject: str, key_path: tuple[str, ...], repos: set[str], *, sqlite: bool) -> str | None:
     is_repo = subject in repos or subject.endswith("Repo")
     if is_repo and key_path == ("url",):
         return "database_url"
+    if is_repo and sqlite and key_path == ("database",):
+        return "database_file"
+    if is_repo and len(key_path) == 1 and key_path[0] in DATABASE_PART_ROLES:
+        return DATABASE_PART_ROLES[key_path[0]]
     if is_repo and key_path == ("pool_size",):
         return "pool_size"
     if is_repo and key_path == ("socket_options",):

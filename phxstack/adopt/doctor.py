@@ -18,7 +18,7 @@ from pathlib import Path
 from config.context import PROJECT
 from config.loader import Document, for_stack, load_config, read_document
 from config.model import InferaConfig
-from config.secrets import DERIVED_SECRETS, GENERATED_SECRETS
+from config.secrets import GENERATED_SECRETS
 from phxstack.adopt.detect import (
     PLATFORM_ENV,
     PLATFORM_ENV_PREFIXES,
@@ -79,10 +79,7 @@ def check(
 ) -> list[Finding]:
     """Every finding for this config, app and stack."""
 
-    def at(*path: str | int) -> Where:
-        line, _ = doc.place(tuple(path), key=True)
-        return Where(doc.file, line)
-
+    at = Locator(doc)
     out: list[Finding] = []
     for checker in (_health, _commands, _database, _redis, _fly_clustering, _origin, _env, _misc):
         out += checker(cfg, det, at)
@@ -90,7 +87,23 @@ def check(
     return out
 
 
-Locator = Callable[..., Where]
+class Locator:
+    """Where a key of infera.yaml (as the stack sees it) is written: its line, or its nearest
+    written ancestor's."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+
+    def __call__(self, *path: str | int) -> Where:
+        line, _ = self.doc.place(tuple(path), key=True)
+        return Where(self.doc.file, line)
+
+    def first(self, *paths: tuple[str | int, ...]) -> Where:
+        """The first of `paths` that is written in the file, else the last one's place."""
+        for path in paths:
+            if path in self.doc.key_at:
+                return self(*path)
+        return self(*paths[-1])
 
 
 # ---- health ----------------------------------------------------------------------------
@@ -161,7 +174,7 @@ def _commands(cfg: InferaConfig, det: Detection, at: Locator) -> list[Finding]:
         command = _command_text(getattr(migrations, "command", None)) or "/app/bin/migrate"
         missing = _missing_bin(det, command)
         if missing:
-            where = at("migrations", "command") if migrations is not None else at("database")
+            where = at.first(("migrations", "command"), ("migrations",), ("database",))
             if det.migrate_command is not None and det.migrate_command.value != command:
                 fix = (
                     f"set migrations.command: {det.migrate_command.value} (the app's migrate "
@@ -234,7 +247,8 @@ def _database(cfg: InferaConfig, det: Detection, at: Locator) -> list[Finding]:
     out: list[Finding] = []
     if cfg.database is not None:
         name = _env_name(cfg, "database", "DATABASE_URL")
-        if not det.reads(name):
+        delivered = [d.name for d in cfg.derived_env() if d.key.startswith("database.env.")]
+        if not any(det.reads(n) for n in delivered or [name]):
             other = det.env_for_role("database_url")
             fix = (
                 f"the app reads {other[0].name} for the Repo url ({other[0].where}): read "
@@ -433,13 +447,8 @@ def _origin(cfg: InferaConfig, det: Detection, at: Locator) -> list[Finding]:
 def _env(cfg: InferaConfig, det: Detection, at: Locator) -> list[Finding]:
     provided = set(cfg.env_vars) | set(cfg.secret_kinds()) | set(GENERATED_SECRETS)
     provided |= set(STACK_ENV_ROLES.values()) - {"DATABASE_URL", "REDIS_URL"}
-    if cfg.database is not None:
-        provided.add(_env_name(cfg, "database", "DATABASE_URL"))
-    if cfg.cache is not None:
-        provided.add(_env_name(cfg, "cache", "REDIS_URL"))
-    for feature in ("tigris",):
-        if cfg.storage is not None and cfg.storage.provider == feature:
-            provided |= set(DERIVED_SECRETS[feature])
+    # Exactly what the program derives for this config, under the names it maps.
+    provided |= {d.name for d in cfg.derived_env()}
     out: list[Finding] = []
     seen: set[str] = set()
     for read in det.env_reads:

@@ -19,7 +19,6 @@ from pydantic import BaseModel
 from config import limits
 from config.model import InferaConfig
 from config.secrets import (
-    DERIVED_SECRETS,
     DERIVING_SECTION,
     GENERATED_SECRETS,
     looks_like_secret_value,
@@ -42,13 +41,23 @@ ORDER = (
     "cache", "storage", "env_vars", "secrets",
 )  # fmt: skip
 
-_MIN_PHOENIX = (1, 7)
-# Where infera.yaml maps an env name the app reads for a role (the real-apps change adds them;
-# `add_if_known` writes them commented out until the schema has them).
+_MIN_PHOENIX = (1, 7)  # config.model.Framework.version's floor
+# Where infera.yaml maps an env name the app reads for a role (`add_if_known` writes them
+# commented out where the schema lacks them).
 ENV_NAME_KEYS = {
     "database_url": "database.env.url",
+    "database_host": "database.env.host",
+    "database_port": "database.env.port",
+    "database_name": "database.env.name",
+    "database_user": "database.env.user",
+    "database_password": "database.env.password",
     "redis_url": "cache.env.url",
-}  # config.model.Framework.version's floor
+}
+# The env name the stack uses for each role when infera.yaml maps none (None: only when mapped).
+DEFAULT_ENV_NAMES: dict[str, str | None] = {
+    **STACK_ENV_ROLES,
+    **dict.fromkeys(k for k in ENV_NAME_KEYS if k.startswith("database_") and k != "database_url"),
+}
 
 
 @dataclass
@@ -79,15 +88,31 @@ class Decisions:
         self.entries.append(Entry(tuple(path.split(".")), value, question, decided=False))
 
     def add_if_known(self, path: str, value: Any, why: str) -> None:
-        """Decide `path` when this checkout's schema has it; otherwise write it commented out."""
-        if schema_has(tuple(path.split("."))):
-            self.add(path, value, why)
-        else:
+        """Decide `path` when this checkout's schema has it and the provider builds it;
+        otherwise write it commented out, saying which is missing."""
+        if not schema_has(tuple(path.split("."))):
             self.ask(path, value, f"{why}; this version of infera.yaml has no `{path}` key yet")
+        elif pending := not_built(self.provider, path):
+            target = {"fly": "the Fly adapter", "gcp": "the GCP target"}[self.provider]
+            self.ask(path, value, f"{why}; {target} does not build `{pending}` yet")
+        else:
+            self.add(path, value, why)
 
     @property
     def questions(self) -> list[Entry]:
         return [e for e in self.entries if not e.decided]
+
+
+def not_built(provider: str, path: str) -> str | None:
+    """The key covering `path` that `provider`'s adapter refuses for now, or None."""
+    if provider == "fly":
+        from components.fly.settings import NOT_YET
+    else:
+        from components.gcp.settings import NOT_YET
+    for key in NOT_YET:
+        if path == key or path.startswith(key + "."):
+            return key
+    return None
 
 
 def schema_has(path: tuple[str, ...]) -> bool:
@@ -314,29 +339,63 @@ def _rest_of_deployment(d: Decisions, det: Detection, fly: dict[str, Any] | None
         value = fly["kill_timeout"]
         text = f"{value}s" if isinstance(value, int) else str(value)
         d.add("deployment.kill_timeout", text, f"{where}:{toml.line_of('kill_timeout')}")
+    for key, target in (("kill_signal", "deployment.kill_signal"),
+                        ("swap_size_mb", "deployment.swap_size_mb")):  # fmt: skip
+        if key in fly and fly[key] != {"kill_signal": "SIGTERM"}.get(key):
+            d.add_if_known(target, fly[key], f"{where}:{toml.line_of(key)}: {key}")
+    deploy: dict[str, Any] = fly["deploy"] if isinstance(fly.get("deploy"), dict) else {}
+    if deploy.get("strategy") not in (None, "rolling"):
+        line = toml.line_of("deploy", "strategy")
+        d.add_if_known("deployment.strategy", deploy["strategy"], f"{where}:{line}: [deploy]")
+    if "release_command_timeout" in deploy:
+        line = toml.line_of("deploy", "release_command_timeout")
+        d.add_if_known(
+            "migrations.timeout", str(deploy["release_command_timeout"]), f"{where}:{line}"
+        )
+    processes: dict[str, Any] = fly["processes"] if isinstance(fly.get("processes"), dict) else {}
     mounts = fly.get("mounts")
     mount_list = (
         mounts if isinstance(mounts, list) else [mounts] if isinstance(mounts, dict) else []
     )
-    volumes = [
-        {"name": m["source"], "path": m["destination"]}
-        for m in mount_list
-        if isinstance(m, dict) and "source" in m and "destination" in m
-    ]
+    volumes = []
+    for m in mount_list:
+        if isinstance(m, dict) and "source" in m and "destination" in m:
+            volume: dict[str, Any] = {"name": m["source"], "path": m["destination"]}
+            # flyctl mounts a volume without `processes` on every process group.
+            groups = m.get("processes") or sorted(processes) or None
+            if groups and groups != ["app"]:
+                volume["processes"] = groups
+            if m.get("initial_size"):
+                volume["size"] = str(m["initial_size"])
+            volumes.append(volume)
     if volumes:
         d.add_if_known("deployment.volumes", volumes, f"{where}:{toml.line_of('mounts')}: [mounts]")
-    processes = fly.get("processes")
-    if isinstance(processes, dict):
+    if processes:
         extra = {k: {"command": v} for k, v in processes.items() if k != "app"}
         line = toml.line_of("processes")
         if "app" in processes:
             d.add_if_known("deployment.command", processes["app"], f"{where}:{line}: [processes]")
         if extra:
             d.add_if_known("deployment.processes", extra, f"{where}:{line}: [processes]")
+    statics = fly.get("statics")
+    if isinstance(statics, list) and statics:
+        items = [
+            {"guest_path": st["guest_path"], "url_prefix": st["url_prefix"]}
+            for st in statics
+            if isinstance(st, dict) and "guest_path" in st and "url_prefix" in st
+        ]
+        d.add_if_known("deployment.statics", items, f"{where}:{toml.line_of('statics', 0)}")
     build = fly.get("build")
-    if isinstance(build, dict) and isinstance(build.get("args"), dict) and build["args"]:
-        line = toml.line_of("build", "args")
-        d.add_if_known("app.build.args", build["args"], f"{where}:{line}: [build.args]")
+    if isinstance(build, dict):
+        if isinstance(build.get("args"), dict) and build["args"]:
+            line = toml.line_of("build", "args")
+            d.add_if_known("app.build.args", build["args"], f"{where}:{line}: [build.args]")
+        if isinstance(build.get("dockerfile"), str):
+            line = toml.line_of("build", "dockerfile")
+            d.add("app.dockerfile", build["dockerfile"], f"{where}:{line}: [build]")
+        if isinstance(build.get("build-target"), str):
+            line = toml.line_of("build", "build-target")
+            d.add_if_known("app.build.target", build["build-target"], f"{where}:{line}: [build]")
 
 
 def _database(d: Decisions, det: Detection) -> None:
@@ -404,6 +463,13 @@ def _storage(d: Decisions, det: Detection) -> None:
     default = {"fly": "tigris", "gcp": "gcs"}[d.provider]
     if det.storage_use is not None:
         d.add("storage.provider", default, _sig(det.storage_use))
+        keys = [r for r in det.env_reads if r.runtime and r.name == "AWS_ACCESS_KEY_ID"]
+        if d.provider == "gcp" and keys:
+            d.add_if_known(
+                "storage.hmac",
+                True,
+                f"{keys[0].where}: the app signs S3 requests with access keys (ex_aws)",
+            )
     elif det.storage is not None:
         d.ask(
             "storage.provider",
@@ -415,14 +481,6 @@ def _storage(d: Decisions, det: Detection) -> None:
 def _env_and_secrets(d: Decisions, det: Detection, fly: dict[str, Any] | None) -> None:
     program = set(limits.PROGRAM_ENV) | {"PHX_HOST"} | set(GENERATED_SECRETS)
     sections = {e.top for e in d.entries if e.decided}
-    derived = {
-        name
-        for feature, names in DERIVED_SECRETS.items()
-        for name in names
-        if feature in sections
-        or (feature == "tigris" and "storage" in sections and d.provider == "fly")
-        or (feature == "memorystore" and "cache" in sections and d.provider == "gcp")
-    }
     if fly is not None and isinstance(fly.get("env"), dict) and det.fly_toml is not None:
         for key, value in fly["env"].items():
             line = det.fly_toml.line_of("env", key)
@@ -431,27 +489,26 @@ def _env_and_secrets(d: Decisions, det: Detection, fly: dict[str, Any] | None) -
                 d.notes.append(f"{why} {key} is set by the program ({limits.PROGRAM_ENV[key]})")
             else:
                 d.add(f"env_vars.{key}", str(value), why)
-    # Names the app reads for something the stack provides under another name.
+    # Names the app reads for something the stack provides under another name (or, for a
+    # database given in parts, under no name until infera.yaml maps one).
     renamed: set[str] = set()
-    for role, stack_name in STACK_ENV_ROLES.items():
+    for role, stack_name in DEFAULT_ENV_NAMES.items():
         for read in det.env_for_role(role):
             if read.name == stack_name:
                 continue
             renamed.add(read.name)
             key = ENV_NAME_KEYS.get(role)
-            section = key.split(".")[0] if key else None
-            if key and section in sections:
-                d.add_if_known(
-                    key,
-                    read.name,
-                    f"{read.where}: the app reads {read.name} where the stack would set "
-                    f"{stack_name}",
+            if key and key.split(".")[0] in sections:
+                why = f"{read.where}: the app reads {read.name}" + (
+                    f" where the stack would set {stack_name}" if stack_name else ""
                 )
+                d.add_if_known(key, read.name, why)
             elif not key:
                 d.notes.append(
                     f"{read.where}: the app reads {read.name} for its {role}; the stack sets "
                     f"{stack_name}: rename it in the app (infera.yaml cannot map this name)"
                 )
+    derived = _derived(d)
     for read in _first_reads(det):
         name = read.name
         if name in renamed or _platform(name):
@@ -459,7 +516,8 @@ def _env_and_secrets(d: Decisions, det: Detection, fly: dict[str, Any] | None) -
         if name in GENERATED_SECRETS:
             d.add(f"secrets.{name}", name, f"{read.where}: generated by the program")
         elif name in derived:
-            d.add(f"secrets.{name}", name, f"{read.where}: derived from `{_section_of(name)}:`")
+            if derived[name]:
+                d.add(f"secrets.{name}", name, f"{read.where}: derived from `{derived[name]}`")
         elif name in program or name in DERIVING_SECTION:
             continue
         elif looks_like_secret_value(name, "x" * 8):
@@ -479,6 +537,33 @@ def _env_and_secrets(d: Decisions, det: Detection, fly: dict[str, Any] | None) -
         elif not any(e.path == ("env_vars", name) for e in d.entries):
             default = f" (default {read.default!r})" if read.default is not None else ""
             d.ask(f"env_vars.{name}", read.default or "", f"{read.where}: optional{default}")
+
+
+def _derived(d: Decisions) -> dict[str, str | None]:
+    """Env names the decided config derives: name -> its key when secret, None when plain.
+
+    Asked of the model itself (`InferaConfig.derived_env`), so init lists exactly what the
+    program will deliver under the names the config maps.
+    """
+    data = _data_of([e for e in d.entries if e.decided and e.top not in ("secrets", "env_vars")])
+    try:
+        cfg = InferaConfig.model_validate(data)
+    except ValueError:
+        return {}
+    out: dict[str, str | None] = {}
+    for item in cfg.derived_env():
+        out.setdefault(item.name, item.key if item.secret else None)
+    return out
+
+
+def _data_of(entries: list[Entry]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for e in entries:
+        node = data
+        for part in e.path[:-1]:
+            node = node.setdefault(part, {})
+        node[e.path[-1]] = e.value
+    return data
 
 
 def _first_reads(det: Detection) -> list[EnvRead]:

@@ -155,10 +155,11 @@ def test_existing_fly_toml_is_read_with_lines(found: dict[str, Detection]) -> No
     toml = det.fly_toml
     assert toml is not None
     assert toml.data["primary_region"] == "ams"
-    assert toml.line_of("http_service", "checks", 0, "path") == 45
-    assert toml.line_of("mounts", "destination") == 25
-    assert fact(det, "migrate_command") == ("/app/bin/migrate", "fly.toml:12")
-    assert fact(det, "port") == (8080, "fly.toml:28")  # fly.toml's internal_port wins
+    assert toml.line_of("http_service", "checks", 0, "path") == 47
+    assert toml.line_of("mounts", "destination") == 27
+    assert toml.line_of("statics", 0, "url_prefix") == 56
+    assert fact(det, "migrate_command") == ("/app/bin/migrate", "fly.toml:13")
+    assert fact(det, "port") == (8080, "fly.toml:30")  # fly.toml's internal_port wins
     assert fact(det, "elixir") == ("1.15", "Dockerfile:1")
 
 

@@ -89,15 +89,23 @@ def test_init_writes_a_config_that_validates_and_plans(
     assert plan["resources"], "the plan registered nothing"
 
 
-def _decided_lines(text: str) -> list[tuple[int, str]]:
-    lines = text.splitlines()
-    out = []
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#") or stripped.endswith(":"):
-            continue
-        out.append((i, line))
-    return out
+def _signal_of(lines: list[str], i: int) -> str:
+    """The comment that names line i's signal: on the line, or above the key its block is in."""
+    if "#" in lines[i]:
+        return lines[i]
+    indent = len(lines[i]) - len(lines[i].lstrip())
+    j = i - 1
+    while j >= 0:
+        line = lines[j]
+        own = len(line) - len(line.lstrip())
+        if line.strip().startswith("#") and own <= indent:
+            return line
+        if line.strip() and not line.strip().startswith("#") and own < indent and "#" in line:
+            return line
+        if not line.strip():
+            break
+        j -= 1
+    return ""
 
 
 @pytest.mark.parametrize(("name", "provider"), CASES)
@@ -108,9 +116,11 @@ def test_every_decided_key_names_its_signal(
     assert code == 0, err
     lines = (infra / "infera.yaml").read_text().splitlines()
     signal = re.compile(r"#.*(\S+:\d+|--provider|--name|the repository init read)")
-    for i, line in _decided_lines("\n".join(lines)):
-        comment = line if "#" in line else lines[i - 1]
-        assert signal.search(comment), f"line {i + 1} names no signal: {line!r}"
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or stripped.endswith(":"):
+            continue  # blank, comment, or a section header
+        assert signal.search(_signal_of(lines, i)), f"line {i + 1} names no signal: {line!r}"
 
 
 def test_unclear_signals_are_questions_not_values(
@@ -158,12 +168,15 @@ def test_existing_fly_toml_is_imported(tmp_path: Path, capsys: pytest.CaptureFix
     assert cfg.app.port == 8080
     assert cfg.env_vars == {"PHX_HOST": "relay.fly.dev", "LOG_LEVEL": "info"}
     text = (infra / "infera.yaml").read_text()
-    # Mounts, processes and build args: imported once infera.yaml has their keys, and until
-    # then written out with the fly.toml line they come from.
+    # Mounts, processes, build args and the other extras: decided where the provider builds
+    # them, and until then written commented out with the fly.toml line they come from.
     for fragment in (
-        "fly.toml:23: [mounts]",
-        "fly.toml:19: [processes]",
-        "fly.toml:8: [build.args]",
+        "fly.toml:25: [mounts]",
+        "fly.toml:21: [processes]",
+        "fly.toml:9: [build.args]",
+        "fly.toml:6: swap_size_mb",
+        "fly.toml:14",  # release_command_timeout
+        "fly.toml:54",  # [[statics]]
     ):
         assert fragment in text
 
