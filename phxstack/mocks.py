@@ -252,16 +252,10 @@ class ProjectMocks(pulumi.runtime.Mocks):
         elif typ == "gcp:artifactregistry/repository:Repository":
             repo = inputs.get("repositoryId", name)
             out |= {"registryUri": f"{region}-docker.pkg.dev/{project}/{repo}"}
-        elif typ == "docker:index/image:Image":
-            image_name = str(inputs.get("imageName", name))
-            base = (
-                image_name.rsplit(":", 1)[0] if ":" in image_name.rsplit("/", 1)[-1] else image_name
-            )
-            out |= {
-                "repoDigest": f"{base}@sha256:{hashlib.sha256(image_name.encode()).hexdigest()}",
-                "baseImageName": base,
-            }
-            out.pop("name", None)
+        elif typ == "docker-build:index:Image":
+            tag = str((inputs.get("tags") or [name])[0])
+            digest = f"sha256:{hashlib.sha256(tag.encode()).hexdigest()}"
+            out = {"digest": digest, "ref": f"{tag}@{digest}", "contextHash": _hex(tag, n=64)}
         elif typ == "gcp:storage/bucket:Bucket":
             out |= {"url": f"gs://{auto}"}
         elif typ == "gcp:compute/network:Network":

@@ -31,6 +31,7 @@ PRODUCTION_STACKS = ("prod", "production")
 
 CLOUD_RUN_SERVICE = "gcp:cloudrunv2/service:Service"
 CLOUD_RUN_JOB = "gcp:cloudrunv2/job:Job"
+LOCAL_COMMAND = "command:local:Command"
 CLOUD_SQL = "gcp:sql/databaseInstance:DatabaseInstance"
 CLOUD_SQL_DATABASE = "gcp:sql/database:Database"
 MEMORYSTORE = "gcp:redis/instance:Instance"
@@ -497,6 +498,18 @@ def _runs_migrate(job: Resource) -> bool:
     return False
 
 
+def _executions(resources: Sequence[Resource], job: Resource) -> list[Resource]:
+    """Commands that execute `job` during a deploy (`gcloud run jobs execute <job> ... --wait`)."""
+    found = []
+    name = job["inputs"].get("name")
+    for c in _of_type(resources, LOCAL_COMMAND):
+        create = c["inputs"].get("create")
+        named = isinstance(create, str) and "run jobs execute" in create and str(name) in create
+        if named or (create == UNKNOWN and _depends_on(resources, c, job)):
+            found.append(c)
+    return found
+
+
 def migrations_before_traffic(resources: Sequence[Resource], ctx: Context) -> list[Finding]:
     out = []
     services = _of_type(resources, CLOUD_RUN_SERVICE)
@@ -505,14 +518,18 @@ def migrations_before_traffic(resources: Sequence[Resource], ctx: Context) -> li
         if not jobs:
             out += [Finding(s, "no Cloud Run job runs the release's migrations") for s in services]
         for job in jobs:
-            if not (
-                job["inputs"].get("runExecutionToken") or job["inputs"].get("startExecutionToken")
-            ):
+            # Either a command executes the job, or Cloud Run does on create/update (a token).
+            runs = _executions(resources, job)
+            token = job["inputs"].get("runExecutionToken") or job["inputs"].get(
+                "startExecutionToken"
+            )
+            if not runs and not token:
                 out.append(
                     Finding(job, "the migrations job is created but never executed by a deploy")
                 )
             for s in services:
-                if not _depends_on(resources, s, job):
+                waits = all(_depends_on(resources, s, r) for r in runs) if runs else None
+                if not (waits if runs else _depends_on(resources, s, job)):
                     out.append(Finding(s, f"does not wait for the migrations job {job['name']}"))
     if _fly(resources, "Postgres"):
         for r, doc in _fly_tomls(resources):

@@ -44,6 +44,13 @@ class RuntimeIdentity(pulumi.ComponentResource):
         member = self.account.email.apply(lambda e: f"serviceAccount:{e}")
         child = pulumi.ResourceOptions(parent=self)
         self.grants: list[pulumi.Resource] = []
+        # What is granted, named without any id known only after apply, so a wait on the
+        # grants can tell a new grant from an unchanged one even during a preview.
+        self.grant_keys: tuple[str, ...] = (
+            *(["project:roles/cloudsql.client"] if args.cloudsql_client else []),
+            *(["bucket:roles/storage.objectAdmin"] if args.bucket is not None else []),
+            *(f"secret:{k}:roles/secretmanager.secretAccessor" for k in sorted(args.secrets)),
+        )
         if args.cloudsql_client:
             self.grants.append(
                 gcp.projects.IAMMember(

@@ -1,11 +1,14 @@
-"""The app image: an Artifact Registry repository and a build tagged by content.
+"""The app image: an Artifact Registry repository and a BuildKit build tagged by content.
 
-Owns where the image lives and which reference Cloud Run runs. The tag is the build context's
-digest (`components/build_context.py`), so unchanged source is no diff at all; Cloud Run runs
-the pushed *digest*, because a tag alone never rolls a revision. With `app.image` set nothing is
-built and that reference is used as given: only an `@sha256:` reference pins what runs. Given by
-tag, re-pushing the same tag rolls nothing (Cloud Run resolves a tag once per revision); a new
-tag does roll, and reruns the migrations because their token hashes the reference.
+Owns where the image lives and which reference Cloud Run runs. The build is
+`pulumi_docker_build.Image` (BuildKit; pulumi_docker v5's `Image` points there itself). The tag
+is the build context's digest (`components/build_context.py`), so unchanged source is no diff
+at all; Cloud Run runs the pushed *digest*, because a tag alone never rolls a revision. Layers
+are cached in the same registry, so a CI runner with an empty Docker cache still builds
+incrementally. With `app.image` set nothing is built and that reference is used as given: only
+an `@sha256:` reference pins what runs. Given by tag, re-pushing the same tag rolls nothing
+(Cloud Run resolves a tag once per revision); a new tag does roll, and reruns the migrations
+because their trigger hashes the reference.
 """
 
 from __future__ import annotations
@@ -14,12 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_docker as docker
+import pulumi_docker_build as docker_build
 import pulumi_gcp as gcp
 
 from components.gcp.settings import ImageSettings
 
-PLATFORM = "linux/amd64"  # the only platform Cloud Run runs
+PLATFORM = docker_build.Platform.LINUX_AMD64  # the only platform Cloud Run runs
+# The registry cache lives in its own package, so the repository's keep-the-10-most-recent
+# cleanup counts only app images.
+CACHE_SUFFIX = "-buildcache:latest"
 KEEP_RECENT_VERSIONS = 10
 DELETE_AFTER = f"{30 * 24 * 3600}s"
 
@@ -56,29 +62,51 @@ class Image(pulumi.ComponentResource):
             token = gcp.organizations.get_client_config_output(
                 opts=pulumi.InvokeOutputOptions(parent=self)
             ).access_token
-            self.image = docker.Image(
+            base = pulumi.Output.format(
+                "{0}/{1}/{2}/{3}", server, args.project, self.repository.repository_id, s.image_name
+            )
+            cache = pulumi.Output.concat(base, CACHE_SUFFIX)
+            self.image = docker_build.Image(
                 f"{name}-image",
-                image_name=pulumi.Output.format(
-                    "{0}/{1}/{2}/{3}:{4}",
-                    server,
-                    args.project,
-                    self.repository.repository_id,
-                    s.image_name,
-                    s.tag,
-                ),
-                build=docker.DockerBuildArgs(
-                    context=str(s.context),
-                    dockerfile=str(s.context / s.dockerfile),
-                    platform=PLATFORM,
-                ),
-                registry=docker.RegistryArgs(
-                    server=server,
-                    username="oauth2accesstoken",
-                    password=pulumi.Output.secret(token),
-                ),
+                tags=[pulumi.Output.concat(base, ":", s.tag)],
+                context=docker_build.BuildContextArgs(location=str(s.context)),
+                dockerfile=docker_build.DockerfileArgs(location=str(s.context / s.dockerfile)),
+                platforms=[PLATFORM],
+                build_args=dict(s.build_args) or None,
+                target=s.target,
+                push=True,
+                # Previews (every pull request) need no Docker daemon and push nothing; the
+                # tag already says whether the source changed.
+                build_on_preview=False,
+                cache_from=[
+                    docker_build.CacheFromArgs(
+                        registry=docker_build.CacheFromRegistryArgs(ref=cache)
+                    )
+                ],
+                cache_to=[
+                    docker_build.CacheToArgs(
+                        registry=docker_build.CacheToRegistryArgs(
+                            ref=cache,
+                            mode=docker_build.CacheMode.MAX,
+                            # Artifact Registry stores the cache as an OCI image manifest.
+                            image_manifest=True,
+                            oci_media_types=True,
+                        )
+                    )
+                ],
+                # The access token changes on every run; the provider ignores password changes
+                # when diffing (pulumi-docker-build image.go, Diff), so it is no churn.
+                registries=[
+                    docker_build.RegistryArgs(
+                        address=server,
+                        username="oauth2accesstoken",
+                        password=pulumi.Output.secret(token),
+                    )
+                ],
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            self.ref = self.image.repo_digest
+            # By digest, not by the `ref` output (a tag plus the digest): one name, one image.
+            self.ref = pulumi.Output.concat(base, "@", self.image.digest)
         self.register_outputs({"ref": self.ref})
 
 

@@ -144,7 +144,6 @@ DEPLOYER_ROLES: tuple[Role, ...] = (
         "create the image repository and push the image and its build cache",
         (
             "gcp:artifactregistry/repository:Repository",
-            "docker:index/image:Image",
             "docker-build:index:Image",
         ),
     ),

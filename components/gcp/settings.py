@@ -113,6 +113,9 @@ class ImageSettings:
     tag: str | None  # content digest of the build context; None with a prebuilt image
     prebuilt: str | None
     cleanup_policies: bool
+    # Docker build arguments (name, value) and the target stage; plain, never secrets.
+    build_args: tuple[tuple[str, str], ...] = ()
+    target: str | None = None
 
 
 @dataclass(frozen=True)

@@ -171,8 +171,11 @@ class PhoenixGcp(pulumi.ComponentResource):
             MigrationsArgs(
                 job_name=s.job_name,
                 region=region,
+                project=project,
                 runtime=runtime,
                 deletion_protection=s.deletion_protection,
+                grants=identity.grants,
+                grant_keys=identity.grant_keys,
                 depends_on=[*apis.of("run"), *data_ready],
             ),
             child,
@@ -186,7 +189,7 @@ class PhoenixGcp(pulumi.ComponentResource):
                 # New code ships only once its migrations have completed.
                 depends_on=[
                     *apis.of("run"),
-                    migrations.job,
+                    migrations.run,
                     *data_ready,
                     *([cache.instance] if cache is not None else []),
                 ],

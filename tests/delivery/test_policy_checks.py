@@ -365,13 +365,27 @@ def test_short_or_default_timeout_is_a_violation_with_liveview() -> None:
 def test_service_not_waiting_for_the_job_is_a_violation() -> None:
     rs = resources("gcp", "prod")
     job = one(rs, JOB)
+    run = one(rs, "command:local:Command")
+    assert "gcloud run jobs execute my-phoenix-app-migrate " in run["inputs"]["create"]
     service = one(rs, SERVICE)
-    service["dependencies"] = [d for d in service["dependencies"] if d != job["urn"]]
-    del job["inputs"]["runExecutionToken"]
+    service["dependencies"] = [d for d in service["dependencies"] if d not in (run["urn"],)]
+    assert found("migrations-before-traffic", rs) == [
+        (SERVICE_NAME, "does not wait for the migrations job my-phoenix-app-migrations-job"),
+    ]
+    rs.remove(run)
     assert found("migrations-before-traffic", rs) == [
         (job["name"], "the migrations job is created but never executed by a deploy"),
         (SERVICE_NAME, "does not wait for the migrations job my-phoenix-app-migrations-job"),
     ]
+
+
+def test_a_token_on_the_job_still_counts_as_executing_it() -> None:
+    rs = resources("gcp", "prod")
+    rs.remove(one(rs, "command:local:Command"))
+    job, service = one(rs, JOB), one(rs, SERVICE)
+    job["inputs"]["runExecutionToken"] = "abc"
+    service["dependencies"].append(job["urn"])
+    assert found("migrations-before-traffic", rs) == []
 
 
 def test_no_migrations_job_is_a_violation() -> None:

@@ -45,9 +45,11 @@ def test_plan_json_lists_the_gcp_stack(stack: str, capsys: pytest.CaptureFixture
         assert parent_of[child] == parent_type, child
     urn = {n: r["urn"] for n, r in by_name.items()}
     service = by_name[f"{name}-service-service"]
-    assert urn[f"{name}-migrations-job"] in service["dependencies"]
+    assert urn[f"{name}-migrations-run"] in service["dependencies"]
+    assert urn[f"{name}-migrations-job"] in by_name[f"{name}-migrations-run"]["dependencies"]
     job = by_name[f"{name}-migrations-job"]
     assert urn[f"{name}-identity-secret-database-url"] in job["dependencies"]
+    assert urn[f"{name}-migrations-iam-propagation"] in job["dependencies"]
     assert by_name[f"{name}-database-sql"]["protect"] is (stack == "prod")
 
 

@@ -14,6 +14,7 @@ from phxstack.plan import Plan
 from .conftest import CANARY, FULL, run_gcp, with_
 
 JOB = "gcp:cloudrunv2/job:Job"
+RUN = "command:local:Command"
 SERVICE = "gcp:cloudrunv2/service:Service"
 
 
@@ -71,8 +72,8 @@ def test_every_secret_value_the_program_holds_is_marked_secret(project_dir: Path
         leaked = [s for s in plaintext(reg.inputs) for v in values if v and v in s]
         assert not leaked, reg.name
     # The registry token is a credential too.
-    image = run.one("docker:index/image:Image")
-    assert is_secret(image.inputs["registry"])
+    image = run.one("docker-build:index:Image")
+    assert is_secret(image.inputs["registries"])
     assert "mock-access-token" not in json.dumps(plaintext(image.inputs))
 
 
@@ -107,26 +108,27 @@ def test_only_an_env_var_change_touches_only_the_service_and_its_job(project_dir
     assert _changed(before, after) == {
         f"{SERVICE}::shop-service-service",
         f"{JOB}::shop-migrations-job",
+        f"{RUN}::shop-migrations-run",
     }
 
 
 def _token(run: ProgramRun) -> str:
-    return str(run.one(JOB).inputs["runExecutionToken"])
+    [trigger] = run.one(RUN).inputs["triggers"]
+    return str(trigger)
 
 
-def test_an_env_only_change_updates_the_job_with_a_new_execution_token(
+def test_an_env_only_change_runs_the_migrations_again(
     project_dir: Path,
 ) -> None:
-    # Cloud Run runs the job "upon job create or update": an update that re-sends the old
-    # token fails with "<job>-<token> already exists". Migrations are idempotent, so running
-    # them again for a new env is harmless.
+    # A new trigger replaces the run command, which executes the job once more. Migrations
+    # are idempotent, so running them again for a new env is harmless.
     before = run_gcp(FULL, project_dir)
     after = run_gcp(with_(FULL, env_vars={"LOG_LEVEL": "debug"}), project_dir)
     assert before.outputs["image"] == after.outputs["image"]
     assert _token(before) != _token(after)
 
 
-def test_a_runtime_change_without_a_new_image_gets_a_new_execution_token(
+def test_a_runtime_change_without_a_new_image_runs_the_migrations_again(
     project_dir: Path,
 ) -> None:
     # Switching the database to private IP drops the Cloud SQL socket and changes the URL.
@@ -135,7 +137,7 @@ def test_a_runtime_change_without_a_new_image_gets_a_new_execution_token(
     assert _token(before) != _token(after)
 
 
-def test_no_change_keeps_the_execution_token(project_dir: Path) -> None:
+def test_no_change_runs_no_migration(project_dir: Path) -> None:
     assert _token(run_gcp(FULL, project_dir)) == _token(run_gcp(FULL, project_dir))
 
 
@@ -150,16 +152,17 @@ def test_a_source_change_changes_the_image_tag_and_the_digest(project_dir: Path)
     before = run_gcp(FULL, project_dir)
     (project_dir / "app" / "lib" / "my_app" / "repo.ex").write_text("# changed\n", "utf-8")
     after = run_gcp(FULL, project_dir)
-    image_before = before.one("docker:index/image:Image").inputs["imageName"]
-    image_after = after.one("docker:index/image:Image").inputs["imageName"]
+    image_before = before.one("docker-build:index:Image").inputs["tags"]
+    image_after = after.one("docker-build:index:Image").inputs["tags"]
     assert image_before != image_after
     assert before.outputs["image"] != after.outputs["image"]
     job_before, job_after = before.one(JOB), after.one(JOB)
-    assert job_before.inputs["runExecutionToken"] != job_after.inputs["runExecutionToken"]
+    assert job_before.inputs != job_after.inputs and _token(before) != _token(after)
     assert _changed(before, after) == {
-        "docker:index/image:Image::shop-image-image",
+        "docker-build:index:Image::shop-image-image",
         f"{SERVICE}::shop-service-service",
         f"{JOB}::shop-migrations-job",
+        f"{RUN}::shop-migrations-run",
     }
 
 
@@ -169,3 +172,39 @@ def test_a_change_to_an_ignored_file_changes_nothing(project_dir: Path) -> None:
     (project_dir / "app" / "_build" / "junk.beam").write_bytes(b"\x00\x01")
     (project_dir / "app" / "erl_crash.dump").write_text("crash", "utf-8")
     assert _changed(before, run_gcp(FULL, project_dir)) == set()
+
+
+def test_a_new_registry_token_is_the_only_image_input_that_differs_between_runs(
+    project_dir: Path,
+) -> None:
+    # The access token is minted per run; pulumi-docker-build's Diff ignores registry password
+    # changes (provider/internal/image.go), so this is no rebuild and no diff.
+    from phxstack.mocks import ProjectMocks, run_program
+
+    from .conftest import GCP_PROJECT, program
+
+    class FreshToken(ProjectMocks):
+        def __init__(self, token: str) -> None:
+            super().__init__(preview=False, gcp_project=GCP_PROJECT)
+            self.token = token
+
+        def call(self, args):  # type: ignore[no-untyped-def]
+            out = super().call(args)
+            return {**out, "accessToken": self.token} if "accessToken" in out else out
+
+    def image(token: str) -> dict[str, Any]:
+        run = run_program(
+            program(FULL, "dev", project_dir),
+            project="phoenix",
+            secret_config={"phoenix:STRIPE_API_KEY": CANARY},
+            mocks=FreshToken(token),
+        )
+        return run.one("docker-build:index:Image").inputs
+
+    a, b = image("token-one"), image("token-two")
+    assert {k: v for k, v in a.items() if k != "registries"} == {
+        k: v for k, v in b.items() if k != "registries"
+    }
+    ra, rb = unwrap(a["registries"]), unwrap(b["registries"])
+    assert [{**r, "password": None} for r in ra] == [{**r, "password": None} for r in rb]
+    assert ra[0]["password"] != rb[0]["password"]

@@ -64,8 +64,8 @@ def test_bp4_health_checks_probe_the_app_at_its_health_path(run: ProgramRun) -> 
 
 
 def test_bp5_release_build_runs_the_release_scripts(run: ProgramRun) -> None:
-    image = run.one("docker:index/image:Image").inputs
-    assert image["build"]["dockerfile"].endswith("/app/Dockerfile")
+    image = run.one("docker-build:index:Image").inputs
+    assert image["dockerfile"]["location"].endswith("/app/Dockerfile")
     # The service runs the image's CMD (/app/bin/server); migrations use the release script.
     assert "commands" not in container(run)
     job = run.one(JOB).inputs["template"]["template"]["containers"][0]
@@ -107,9 +107,11 @@ def test_cm3_wrong_health_check_startup_allows_slow_first_connections(run: Progr
 
 def test_cm4_release_migrations_run_before_the_service_rolls(run: ProgramRun) -> None:
     job, service = run.one(JOB), run.one(SERVICE)
-    assert job.urn in service.dependencies
-    # A token is set, so `pulumi up` runs the job to completion before the service rolls.
-    assert re.fullmatch(r"[0-9a-f]{12}", job.inputs["runExecutionToken"])
+    execution = run.one("command:local:Command")
+    # `pulumi up` runs the job to completion (`--wait`) before the service rolls.
+    assert execution.urn in service.dependencies and job.urn in execution.dependencies
+    assert execution.inputs["create"].startswith("gcloud run jobs execute shop-migrate ")
+    assert re.fullmatch(r"[0-9a-f]{12}", execution.inputs["triggers"][0])
 
 
 def test_cm5_small_pool_size_the_pool_is_set_not_defaulted(run: ProgramRun) -> None:

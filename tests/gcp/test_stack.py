@@ -29,7 +29,7 @@ SECRET = "gcp:secretmanager/secret:Secret"
 VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
 SECRET_IAM = "gcp:secretmanager/secretIamMember:SecretIamMember"
 REPO = "gcp:artifactregistry/repository:Repository"
-IMAGE = "docker:index/image:Image"
+IMAGE = "docker-build:index:Image"
 ACCOUNT = "gcp:serviceaccount/account:Account"
 PROJECT_IAM = "gcp:projects/iAMMember:IAMMember"
 BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember"
@@ -37,6 +37,8 @@ JOB = "gcp:cloudrunv2/job:Job"
 SERVICE = "gcp:cloudrunv2/service:Service"
 DOMAIN = "gcp:cloudrun/domainMapping:DomainMapping"
 PASSWORD = "random:index/randomPassword:RandomPassword"
+RUN = "command:local:Command"
+SLEEP = "time:index/sleep:Sleep"
 
 SECRET_NAMES = [
     "DATABASE_URL",
@@ -458,7 +460,7 @@ def test_the_mock_numbers_secret_versions_differently(dev: ProgramRun) -> None:
 # ---- 7. Image ----------------------------------------------------------------------------------
 
 
-def test_image_is_built_for_amd64_tagged_by_content_and_pushed_with_a_token(
+def test_image_is_built_with_buildkit_for_amd64_tagged_by_content_and_cached_in_the_registry(
     dev: ProgramRun, project_dir: Path
 ) -> None:
     repo = dev.one(REPO)
@@ -470,25 +472,64 @@ def test_image_is_built_for_amd64_tagged_by_content_and_pushed_with_a_token(
     image = dev.one(IMAGE)
     app = project_dir / "app"
     tag = context_digest(app, "Dockerfile")[:32]
+    base = f"us-central1-docker.pkg.dev/{GCP_PROJECT}/shop-dev/shop"
+    cache = f"{base}-buildcache:latest"
     assert plain(image.inputs) == {
-        "imageName": f"us-central1-docker.pkg.dev/{GCP_PROJECT}/shop-dev/shop:{tag}",
-        "build": {
-            # Relative to where Pulumi runs, so state is the same on every machine.
-            "context": os.path.relpath(app),
-            "dockerfile": os.path.relpath(app / "Dockerfile"),
-            "platform": "linux/amd64",
-        },
-        "registry": {
-            "server": "us-central1-docker.pkg.dev",
-            "username": "oauth2accesstoken",
-            "password": "mock-access-token",
-        },
+        "tags": [f"{base}:{tag}"],
+        # Relative to where Pulumi runs, so state is the same on every machine.
+        "context": {"location": os.path.relpath(app)},
+        "dockerfile": {"location": os.path.relpath(app / "Dockerfile")},
+        "platforms": ["linux/amd64"],
+        "push": True,
         "buildOnPreview": False,
-        "skipPush": False,
+        "network": "default",
+        "cacheFrom": [{"registry": {"ref": cache}}],
+        "cacheTo": [
+            {
+                "registry": {
+                    "ref": cache,
+                    "mode": "max",
+                    "imageManifest": True,
+                    "ociMediaTypes": True,
+                    "compression": "gzip",
+                    "compressionLevel": 0,
+                    "forceCompression": False,
+                    "ignoreError": False,
+                }
+            }
+        ],
+        "registries": [
+            {
+                "address": "us-central1-docker.pkg.dev",
+                "username": "oauth2accesstoken",
+                "password": "mock-access-token",
+            }
+        ],
     }
-    assert is_secret(image.inputs["registry"])
-    wired(image, "imageName", repo)
+    assert is_secret(image.inputs["registries"])  # the access token makes it all secret
+    wired(image, "tags", repo)
     assert "gcp:organizations/getClientConfig:getClientConfig" in dev.invokes
+
+
+def test_build_args_and_target_reach_the_build(project_dir: Path) -> None:
+    from components.gcp.image import Image, ImageArgs
+    from components.gcp.settings import ImageSettings
+    from phxstack.mocks import run_program
+
+    settings = ImageSettings(
+        repository_id="shop-dev",
+        image_name="shop",
+        context=project_dir / "app",
+        dockerfile="Dockerfile",
+        tag="0" * 32,
+        prebuilt=None,
+        cleanup_policies=False,
+        build_args=(("MIX_ENV", "prod"),),
+        target="runner",
+    )
+    run = run_program(lambda: Image("shop-image", ImageArgs(settings, GCP_PROJECT, "us-central1")))
+    image = run.one(IMAGE).inputs
+    assert image["buildArgs"] == {"MIX_ENV": "prod"} and image["target"] == "runner"
 
 
 def test_prod_repository_has_cleanup_policies(prod: ProgramRun) -> None:
@@ -521,7 +562,7 @@ def test_prebuilt_image_skips_the_build(project_dir: Path) -> None:
     run = run_gcp(with_(FULL, app={"image": ref}), project_dir)
     assert run.of_type(IMAGE) == [] and run.of_type(REPO) == []
     assert run.one(SERVICE).inputs["template"]["containers"][0]["image"] == ref
-    assert re.fullmatch(r"[0-9a-f]{12}", run.one(JOB).inputs["runExecutionToken"])
+    assert re.fullmatch(r"[0-9a-f]{12}", run.one(RUN).inputs["triggers"][0])
     assert run.outputs["image"] == ref
 
 
@@ -532,7 +573,7 @@ def test_a_prebuilt_image_by_tag_reruns_migrations_whenever_the_reference_change
     def token(image: str) -> str:
         run = run_gcp(with_(FULL, app={"image": image}), project_dir)
         assert run.one(JOB).inputs["template"]["template"]["containers"][0]["image"] == image
-        return str(run.one(JOB).inputs["runExecutionToken"])
+        return str(run.one(RUN).inputs["triggers"][0])
 
     assert token("ghcr.io/acme/shop:1") == token("ghcr.io/acme/shop:1")
     assert token("ghcr.io/acme/shop:1") != token("ghcr.io/acme/shop:2")
@@ -573,16 +614,17 @@ def test_dedicated_runtime_account_with_only_three_kinds_of_grant(dev: ProgramRu
 def test_migrations_job(dev: ProgramRun) -> None:
     job = dev.one(JOB)
     assert job.inputs["name"] == "shop-dev-migrate"
-    assert re.fullmatch(r"[0-9a-f]{12}", job.inputs["runExecutionToken"])
-    assert len(job.inputs["name"]) + len(job.inputs["runExecutionToken"]) < 63
-    assert "startExecutionToken" not in job.inputs
+    # Never a token: the provider re-sends it on every update, and after any other execution
+    # Cloud Run answers "already exists" (magic-modules PR #19060). A command runs the job.
+    assert "runExecutionToken" not in job.inputs and "startExecutionToken" not in job.inputs
     assert job.inputs["deletionProtection"] is False
     assert job.inputs["location"] == "us-central1"
     assert job.options["ignoreChanges"] == ["client", "clientVersion"]
     outer = job.inputs["template"]
     assert (outer["taskCount"], outer["parallelism"]) == (1, 1)
     t = outer["template"]
-    assert (t["maxRetries"], t["timeout"]) == (0, "900s")
+    # A transient failure (a grant still propagating, a slow first connection) is retried.
+    assert (t["maxRetries"], t["timeout"]) == (2, "900s")
     container = t["containers"][0]
     assert container["commands"] == ["/app/bin/migrate"]
     assert container["volumeMounts"] == [{"name": "cloudsql", "mountPath": "/cloudsql"}]
@@ -596,6 +638,35 @@ def test_migrations_job(dev: ProgramRun) -> None:
     # Same env as the service, so migrations run with the configuration that will serve.
     assert container["envs"] == dev.one(SERVICE).inputs["template"]["containers"][0]["envs"]
     assert dev.outputs["migrations_job"] == "shop-dev-migrate"
+
+
+def test_a_deploy_runs_the_job_once_per_spec_and_waits_for_it(dev: ProgramRun) -> None:
+    execution = dev.one(RUN)
+    assert execution.inputs["create"] == (
+        f"gcloud run jobs execute shop-dev-migrate --region us-central1 --project {GCP_PROJECT} "
+        "--wait --quiet"
+    )
+    assert execution.inputs["environment"] == {"CLOUDSDK_CORE_DISABLE_PROMPTS": "1"}
+    # No delete or update command: a new spec replaces the run (one new execution), and
+    # removing it executes nothing.
+    assert set(execution.inputs) == {"create", "environment", "triggers"}
+    [trigger] = execution.inputs["triggers"]
+    assert re.fullmatch(r"[0-9a-f]{12}", trigger)
+    job = dev.one(JOB)
+    depends(dev, execution, job)
+    wired(execution, "create", job)
+    depends(dev, dev.one(SERVICE), execution)
+
+
+def test_job_waits_for_iam_propagation_after_its_grants(dev: ProgramRun) -> None:
+    sleep = dev.one(SLEEP)
+    assert sleep.inputs["createDuration"] == "2m"
+    # Keyed by what is granted (known in preview), so it sleeps again only for a new grant.
+    keys = sleep.inputs["triggers"]["grants"].split(",")
+    assert "project:roles/cloudsql.client" in keys
+    assert "secret:DATABASE_URL:roles/secretmanager.secretAccessor" in keys
+    depends(dev, sleep, *dev.of_type(SECRET_IAM), dev.one(PROJECT_IAM), dev.one(BUCKET_IAM))
+    depends(dev, dev.one(JOB), sleep)
 
 
 def test_job_waits_for_secret_access_and_the_database(dev: ProgramRun) -> None:
@@ -735,7 +806,7 @@ def test_private_service_keeps_the_invoker_check(project_dir: Path) -> None:
 
 def test_service_rolls_only_after_migrations_and_secret_access(dev: ProgramRun) -> None:
     service = dev.one(SERVICE)
-    depends(dev, service, dev.one(JOB), *dev.of_type(SECRET_IAM), dev.one(REDIS))
+    depends(dev, service, dev.one(RUN), *dev.of_type(SECRET_IAM), dev.one(REDIS))
 
 
 # ---- 11. Domain --------------------------------------------------------------------------------
