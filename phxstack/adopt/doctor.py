@@ -10,6 +10,7 @@ prerequisites are `components.gcp.prerequisites`'s, listed, never copied.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,7 +82,10 @@ def check(
 
     at = Locator(doc)
     out: list[Finding] = []
-    for checker in (_health, _commands, _database, _redis, _fly_clustering, _origin, _env, _misc):
+    for checker in (
+        _health, _commands, _database, _redis, _fly_clustering, _origin, _env, _misc,
+        _dockerignore,
+    ):  # fmt: skip
         out += checker(cfg, det, at)
     out += _stack_file(cfg, stack, project_dir)
     return out
@@ -511,6 +515,38 @@ def _misc(cfg: InferaConfig, det: Detection, at: Locator) -> list[Finding]:
                 f"set app.port: {literal[0].value}",
             )
         )
+    return out
+
+
+# ---- the build context ------------------------------------------------------------------
+
+
+def _dockerignore(cfg: InferaConfig, det: Detection, at: Locator) -> list[Finding]:
+    """A .dockerignore pattern that drops a path the release build copies."""
+    if cfg.app.image is not None or not det.dockerignore:
+        return []
+    needed = ["mix.exs", "mix.lock", "config", "lib", "priv", "rel"]
+    if det.umbrella is not None:
+        needed.append(str(det.umbrella.value))
+    needed = [n for n in needed if (det.root / n).exists()]
+    out: list[Finding] = []
+    for name in needed:
+        ignored_by = None
+        for fact in det.dockerignore:  # the last matching pattern wins, as in Docker
+            pattern = fact.value
+            negated = pattern.startswith("!")
+            bare = pattern.lstrip("!").strip("/")
+            if bare and (fnmatch.fnmatch(name, bare) or bare in (f"{name}/*", f"{name}/**")):
+                ignored_by = None if negated else fact
+        if ignored_by is not None:
+            out.append(
+                Finding(
+                    ignored_by.where,
+                    f"`{ignored_by.value}` leaves {name} out of the build context, and the "
+                    "release build needs it",
+                    f"remove the line, or add `!{name}` after it",
+                )
+            )
     return out
 
 

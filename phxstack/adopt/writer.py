@@ -41,7 +41,6 @@ ORDER = (
     "cache", "storage", "env_vars", "secrets",
 )  # fmt: skip
 
-_MIN_PHOENIX = (1, 7)  # config.model.Framework.version's floor
 # Where infera.yaml maps an env name the app reads for a role (`add_if_known` writes them
 # commented out where the schema lacks them).
 ENV_NAME_KEYS = {
@@ -195,8 +194,7 @@ def _provider_why(det: Detection, provider: str) -> str:
 
 def _framework(d: Decisions, det: Detection) -> None:
     if det.phoenix is not None:
-        major, minor = (int(x) for x in det.phoenix.value.split("."))
-        if (major, minor) >= _MIN_PHOENIX:
+        if _accepted_phoenix(det.phoenix.value):
             d.add("framework.version", det.phoenix.value, _sig(det.phoenix))
         else:
             d.ask(
@@ -219,6 +217,19 @@ def _framework(d: Decisions, det: Detection) -> None:
             f"the repo builds with different Elixir versions: {seen}; which one?",
         )
     del versions
+
+
+def _accepted_phoenix(version: str) -> bool:
+    """Whether this checkout's schema takes `version` (it decides the floor, not init)."""
+    from pydantic import ValidationError
+
+    from config.model import Framework
+
+    try:
+        Framework(version=version)
+    except ValidationError:
+        return False
+    return True
 
 
 def _fly_size(vm: dict[str, Any]) -> str | None:

@@ -130,6 +130,14 @@ def _drop_line(rel: str, pattern: str) -> Plant:
     return plant
 
 
+def _append(rel: str, text: str) -> Plant:
+    def plant(app: Path, config: Path) -> None:
+        with (app / rel).open("a") as f:
+            f.write(text)
+
+    return plant
+
+
 MISTAKES = [
     pytest.param(
         "my_app",
@@ -315,6 +323,17 @@ MISTAKES = [
         "elixir_version 1.15 disagrees with what the app builds with: 1.16 (Dockerfile:2)",
         "set framework.elixir_version: '1.16'",
         id="elixir-version-mismatch",
+    ),
+    pytest.param(
+        "umbrella",
+        FLY.format(name="acme", health="/health")
+        + "database: {}\nframework:\n  elixir_version: '1.17'\n",
+        "",
+        _append(".dockerignore", "rel/\n"),
+        (".dockerignore", "rel/"),
+        "`rel/` leaves rel out of the build context, and the release build needs it",
+        "add `!rel` after it",
+        id="dockerignore-drops-rel",
     ),
     pytest.param(
         "sqlite",
