@@ -239,6 +239,11 @@ class _Repo:
             self.det.unreadable.append(Fact(str(exc), Where(self.rel(path), 1), "unreadable"))
             return None
 
+    def read_if_present(self, name: str) -> str | None:
+        """The text of `name` at the repository root, or None when absent or unreadable."""
+        path = self.root / name
+        return self.text(path) if path.is_file() else None
+
     def parse(self, path: Path) -> list[ex.Stmt] | None:
         if path not in self._parsed:
             source = self.text(path) if path.is_file() else None
@@ -421,10 +426,7 @@ def _minor(requirement: str) -> str | None:
 
 def _read_lock(repo: _Repo) -> None:
     det = repo.det
-    path = repo.root / "mix.lock"
-    if not path.is_file():
-        return
-    text = repo.text(path)
+    text = repo.read_if_present("mix.lock")
     if text is None:
         return
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -523,7 +525,7 @@ def _read_lib(repo: _Repo, modules: dict[str, _Module]) -> None:
                 and toks[i + 1].is_op(",")
             ):
                 det.oban = Fact("Oban", Where(mod.file, tok.line), f"{{Oban, ...}} in {mod.name}")
-        _env_reads_in(repo, mod.stmt.body or [], mod.file, runtime=True, modules=modules)
+        _env_reads_in(repo, mod.stmt.body or [], mod.file, runtime=True)
     for dep, db in DATABASE_DEPS.items():
         if dep in det.deps and det.database is None:
             det.database = Fact(db, det.deps[dep].where, det.deps[dep].detail)
@@ -598,7 +600,6 @@ def _env_reads_in(
     file: str,
     *,
     runtime: bool,
-    modules: dict[str, _Module] | None = None,
 ) -> None:
     """Record every env read in `stmts`, with the role its value plays in the config."""
     det = repo.det
@@ -666,7 +667,6 @@ def _env_reads_in(
                 det.port_sources.append(
                     Fact(int(default), Where(file, tok.line), f'{name} defaults to "{default}"')
                 )
-    del modules
 
 
 def _config_leaves(tokens: list[ex.Token]) -> Iterator[tuple[tuple[str, ...], list[ex.Token], str]]:
@@ -1119,10 +1119,7 @@ def _read_versions(repo: _Repo) -> None:
 
 def _read_fly_toml(repo: _Repo) -> None:
     det = repo.det
-    path = repo.root / "fly.toml"
-    if not path.is_file():
-        return
-    text = repo.text(path)
+    text = repo.read_if_present("fly.toml")
     if text is None:
         return
     try:

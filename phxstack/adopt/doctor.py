@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     for f in sorted(set(findings)):
         print(f, file=sys.stdout)
     if cfg.provider == "gcp":
-        _print_gcp_reminders(stack)
+        project = read_stack_file(args.project_dir, stack, PROJECT).plain.get("gcp:project")
+        _print_gcp_reminders(project or "PROJECT_ID")
     if findings:
         print(f"{len(set(findings))} finding(s) for stack {stack!r}", file=sys.stderr)
         return EXIT_FINDINGS
@@ -582,14 +583,13 @@ def _stack_file(cfg: InferaConfig, stack: str, project_dir: Path) -> list[Findin
     return out
 
 
-def _print_gcp_reminders(stack: str) -> None:
+def _print_gcp_reminders(project: str) -> None:
     from components.gcp.prerequisites import DEPLOYER_ROLES, enable_command
 
     print(
         "Not checked offline (once per project, before the first `pulumi up`):\n"
-        f"  {enable_command()}\n"
+        f"  {enable_command(project)}\n"
         f"  the deployer needs {len(DEPLOYER_ROLES)} roles: "
         + ", ".join(r.role for r in DEPLOYER_ROLES),
         file=sys.stderr,
     )
-    del stack

@@ -194,35 +194,22 @@ class _Lexer:
             assert m is not None
             text = self.advance(m.end() - self.pos)
             return Token(NUMBER, text, line, text.replace("_", ""))
-        m = _IDENT_RE.match(self.src, self.pos)
+        m = _IDENT_RE.match(self.src, self.pos) or _ALIAS_RE.match(self.src, self.pos)
         if m:
             text = m.group()
             after = m.end()
             # `name: value`: a keyword key, unless it is the `::` operator.
-            if (
-                after < len(self.src)
-                and self.src[after] == ":"
-                and self.src[after + 1 : after + 2] in (" ", "\t", "\n", "\r")
-            ):
+            if self.src[after : after + 1] == ":" and self.src[after + 1 : after + 2] in (
+                " ", "\t", "\n", "\r",
+            ):  # fmt: skip
                 self.advance(after + 1 - self.pos)
                 return Token(KEY, text + ":", line, text)
             self.advance(len(text))
+            if text[0].isupper():
+                return Token(ALIAS, text, line, text)
             if text in _WORD_OPERATORS:
                 return Token(OP, text, line)
             return Token(IDENT, text, line, text)
-        m = _ALIAS_RE.match(self.src, self.pos)
-        if m:
-            text = m.group()
-            after = m.end()
-            if (
-                after < len(self.src)
-                and self.src[after] == ":"
-                and self.src[after + 1 : after + 2] in (" ", "\t", "\n", "\r")
-            ):
-                self.advance(after + 1 - self.pos)
-                return Token(KEY, text + ":", line, text)
-            self.advance(len(text))
-            return Token(ALIAS, text, line, text)
         for op in _SYMBOL_OPERATORS:
             if self.startswith(op):
                 self.advance(len(op))
@@ -254,15 +241,19 @@ class _Lexer:
                     out.append(_ESCAPES.get(nxt, "" if nxt == "\n" else nxt))
                 continue
             if interpolates and ch == "#" and self.peek(1) == "{":
-                self.advance(2)
-                inner.extend(self.run(until_brace=True))
-                out.append("#{...}")
-                interp = True
+                interp = self.interpolation(out, inner)
                 continue
             if ch == close:
                 self.advance()
                 return "".join(out), inner, interp
             out.append(self.advance())
+
+    def interpolation(self, out: list[str], inner: list[Token]) -> bool:
+        """Consume `#{...}`: its tokens go to `inner`, a marker to the text. Returns True."""
+        self.advance(2)
+        inner.extend(self.run(until_brace=True))
+        out.append("#{...}")
+        return True
 
     def heredoc(self, quote: str, *, interpolates: bool) -> tuple[str, list[Token], bool]:
         """A \"\"\" or ''' heredoc: text up to the line whose first non-blank is the same quotes."""
@@ -299,10 +290,7 @@ class _Lexer:
                 out.append(self.advance(2))
                 continue
             if interpolates and ch == "#" and self.peek(1) == "{":
-                self.advance(2)
-                inner.extend(self.run(until_brace=True))
-                out.append("#{...}")
-                interp = True
+                interp = self.interpolation(out, inner)
                 continue
             out.append(self.advance())
             at_line_start = ch == "\n"

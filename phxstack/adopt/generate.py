@@ -14,7 +14,6 @@ from pathlib import Path
 from string import Template
 
 from phxstack.adopt.detect import Detection
-from phxstack.adopt.writer import Decisions
 
 # Releases of hexpm/elixir images known to exist, per Elixir minor version: (Elixir, Erlang,
 # Debian snapshot). Used only when the repository names no full version (.tool-versions or a
@@ -203,9 +202,7 @@ def _versions(det: Detection) -> tuple[str, str, str, str]:
     )
 
 
-def files_to_generate(
-    det: Detection, provider: str, decisions: Decisions
-) -> list[tuple[str, str, int]]:
+def files_to_generate(det: Detection, provider: str) -> list[tuple[str, str, int]]:
     """(path relative to the app, text, mode) for each deploy file the app lacks."""
     if det.app is None:
         return []
@@ -238,7 +235,6 @@ def files_to_generate(
             )
     if provider == "fly" and det.env_sh is None:
         out.append(("rel/env.sh.eex", ENV_SH, 0o644))
-    del decisions
     return out
 
 

@@ -98,8 +98,7 @@ def run(args: argparse.Namespace) -> int:
         from phxstack.adopt.generate import files_to_generate
 
         planned += [
-            Planned(app / rel, text, mode)
-            for rel, text, mode in files_to_generate(det, provider, decisions)
+            Planned(app / rel, text, mode) for rel, text, mode in files_to_generate(det, provider)
         ]
     written, unchanged = _write(planned, force=args.force)
     _report(

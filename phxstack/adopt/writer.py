@@ -205,7 +205,6 @@ def _framework(d: Decisions, det: Detection) -> None:
             )
     else:
         d.ask("framework.version", "1.7", "no :phoenix dependency found in mix.exs; which Phoenix?")
-    versions = {f.value for f in det.elixir_sources if f.where.file != "mix.exs"}
     built = [f for f in det.elixir_sources if not f.where.file.endswith("mix.exs")]
     if det.elixir is not None and len({f.value for f in built}) <= 1:
         d.add("framework.elixir_version", det.elixir.value, _sig(det.elixir))
@@ -216,7 +215,6 @@ def _framework(d: Decisions, det: Detection) -> None:
             det.elixir.value,
             f"the repo builds with different Elixir versions: {seen}; which one?",
         )
-    del versions
 
 
 def _accepted_phoenix(version: str) -> bool:
