@@ -611,6 +611,7 @@ class Deployment(_Model):
         "is open; the default when count is 0). Not on Fly.",
     )
 
+
 EnvName = Annotated[str, Field(pattern=ENV_NAME_RE.pattern)]
 
 

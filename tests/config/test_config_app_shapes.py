@@ -198,5 +198,5 @@ def test_keys_a_provider_does_not_build_yet_stop_the_program_instead_of_vanishin
 
     cfg = load({**FLY, "deployment": {"processes": {"worker": {"command": "/app/bin/w"}}}})
     ctx = StackContext(infera=cfg, stack="dev", project_dir=Path("."))
-    with pytest.raises(FlySettingsError, match="deployment.processes"):
+    with pytest.raises(FlySettingsError, match=r"deployment\.processes"):
         fly_args(ctx)
