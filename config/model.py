@@ -278,6 +278,44 @@ HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 HEADER_NAME_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # an RFC 9110 token
 
 
+class Liveness(_Model):
+    """GCP only: the liveness probe, which restarts an instance that fails it.
+
+    Keep it shallow. The startup probe (`health_check`) may check the database; a liveness probe
+    that does restarts every instance during a Cloud SQL failover or maintenance window and drops
+    every LiveView socket. Google: liveness probes are "for unrecoverable instance failures"
+    (run/docs/configuring/healthchecks).
+    """
+
+    type: Literal["none", "http"] = Field(
+        "none",
+        description="none (no liveness probe: Cloud Run restarts an instance whose process exits) "
+        "or http (a request to `path`, which must not touch the database). Cloud Run has no TCP "
+        "liveness probe.",
+    )
+    path: str = Field(
+        "/health/live",
+        pattern=r"^/",
+        description="Shallow HTTP path that returns 200 while the BEAM is responsive (http).",
+    )
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _no_tcp(cls, v: Any) -> Any:
+        if v == "tcp":
+            # Google's health check page: "HTTP, TCP, and gRPC startup probes, along with HTTP
+            # and gRPC liveness probes"; the Cloud Run team had tcp_socket removed from liveness
+            # (terraform-provider-google #13506) "since it's not supported".
+            raise At(
+                (),
+                "Cloud Run has no TCP liveness probe (only HTTP and gRPC); use type: none (the "
+                "default: Cloud Run restarts an instance whose process exits) or type: http with "
+                "a shallow path such as /health/live",
+                relative=True,
+            )
+        return v
+
+
 class HealthCheck(_Model):
     """The check that tells the platform an instance is ready to take traffic.
 
@@ -307,6 +345,10 @@ class HealthCheck(_Model):
     timeout: Duration = Field(2.0, ge=1, description="How long one check may take, e.g. '2s'.")
     grace_period: Duration = Field(
         10.0, ge=0, description="Time after start before failures count, e.g. '10s'."
+    )
+    liveness: Liveness = Field(
+        default_factory=Liveness,
+        description="GCP: the liveness probe, which restarts an instance; keep it shallow.",
     )
 
     @field_validator("headers")
@@ -983,6 +1025,7 @@ class InferaConfig(_Model):
             self._check_volumes,
             self._check_fly_only,
             self._check_health_check_fits,
+            self._check_liveness,
             self._check_deploy_strategy,
             self._check_buckets,
             self._check_derived_names,
@@ -1287,6 +1330,14 @@ class InferaConfig(_Model):
                     ("deployment", "processes", name, "health_check", "path"),
                     "path applies to http checks only",
                 )
+
+    def _check_liveness(self) -> None:
+        if self.provider == "fly" and self.deployment.health_check.liveness != Liveness():
+            raise At(
+                "deployment.health_check.liveness",
+                "Fly has no liveness probe: its checks route traffic and gate deploys, and never "
+                "restart a machine; remove liveness (it applies to Cloud Run)",
+            )
 
     def _check_deploy_strategy(self) -> None:
         d = self.deployment
@@ -1692,6 +1743,16 @@ class InferaConfig(_Model):
     def warnings(self) -> list[tuple[str, str]]:
         """Advice that does not block a deploy, as (key path, message)."""
         out: list[tuple[str, str]] = []
+        hc = self.deployment.health_check
+        if hc.liveness.type == "http" and hc.type == "http" and hc.liveness.path == hc.path:
+            out.append(
+                (
+                    "deployment.health_check.liveness.path",
+                    f"the liveness probe checks {hc.path}, as the startup probe does: if that "
+                    "path checks the database, a failover or maintenance window restarts every "
+                    "instance and drops every LiveView socket; give liveness a shallow path",
+                )
+            )
         if self.provider == "gcp" and self.max_instances > 1 and self.cache is None:
             out.append(
                 (

@@ -316,12 +316,24 @@ def health_check(resources: Sequence[Resource], ctx: Context) -> list[Finding]:
     out = []
     for r in _of_type(resources, CLOUD_RUN_SERVICE):
         for c in _containers(r):
-            for probe in ("startupProbe", "livenessProbe"):
-                path = _get(c, probe, "httpGet", "path")
-                if path is None:
-                    out.append(Finding(r, f"container {c.get('name')!r} has no HTTP {probe}"))
-                elif _known(path) and path != want:
-                    out.append(Finding(r, f"{probe} checks {path!r}, not {want!r}"))
+            # The startup probe gates traffic and checks the configured (deep) path.
+            path = _get(c, "startupProbe", "httpGet", "path")
+            if path is None:
+                out.append(Finding(r, f"container {c.get('name')!r} has no HTTP startupProbe"))
+            elif _known(path) and path != want:
+                out.append(Finding(r, f"startupProbe checks {path!r}, not {want!r}"))
+            # A liveness probe restarts the instance: on the deep path, a database outage
+            # restarts every instance. Shallow path, or none.
+            live = _get(c, "livenessProbe", "httpGet", "path")
+            if _known(live) and live == want:
+                out.append(
+                    Finding(
+                        r,
+                        f"livenessProbe checks {want!r}, the startup probe's path: a dependency "
+                        "outage restarts every instance; set "
+                        "deployment.health_check.liveness.path to a shallow route, or type: none",
+                    )
+                )
     for r, doc in _fly_tomls(resources):
         checks = _fly_checks(doc)
         if not checks:

@@ -92,13 +92,22 @@ def test_health_route_is_outside_the_browser_pipeline() -> None:
     router = _read("lib/my_app_web/router.ex")
     # Each top-level scope runs from its "scope" line to the next one (or EOF).
     scopes = re.split(r"\n(?=  scope )", router)
-    (health_scope,) = [s for s in scopes if "/health" in s]
+    (health_scope,) = [s for s in scopes if 'get "/health"' in s]
     assert 'get "/health", HealthController, :index' in health_scope
+    # The liveness route examples/gcp/infera.yaml probes, outside the browser pipeline too.
+    assert 'get "/health/live", HealthController, :live' in health_scope
     assert "pipe_through :api" in health_scope
     assert ":browser" not in health_scope
     assert "defmodule MyAppWeb.HealthController do" in _read(
         "lib/my_app_web/controllers/health_controller.ex"
     )
+
+
+def test_the_liveness_action_never_touches_the_database() -> None:
+    controller = _read("lib/my_app_web/controllers/health_controller.ex")
+    live = controller.split("  def live(conn, _params) do", 1)[1].split("\n  end", 1)[0]
+    assert live.strip() == 'json(conn, %{status: "alive"})'
+    assert "Repo" not in live and "check_database" not in live
 
 
 @pytest.mark.parametrize(

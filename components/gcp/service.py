@@ -36,8 +36,19 @@ class Service(pulumi.ComponentResource):
         http_get_startup = run.ServiceTemplateContainerStartupProbeHttpGetArgs(
             path=p.path, port=s.port
         )
-        http_get_liveness = run.ServiceTemplateContainerLivenessProbeHttpGetArgs(
-            path=p.path, port=s.port
+        # The startup probe gates traffic and may check dependencies; the liveness probe
+        # restarts the instance, so it is shallow (its own path) or absent, never the deep one.
+        liveness = (
+            run.ServiceTemplateContainerLivenessProbeArgs(
+                http_get=run.ServiceTemplateContainerLivenessProbeHttpGetArgs(
+                    path=p.liveness_path, port=s.port
+                ),
+                period_seconds=p.period_s,
+                timeout_seconds=p.timeout_s,
+                failure_threshold=p.liveness_failure_threshold,
+            )
+            if p.liveness_path is not None
+            else None
         )
         container = run.ServiceTemplateContainerArgs(
             name="app",
@@ -58,12 +69,7 @@ class Service(pulumi.ComponentResource):
                 timeout_seconds=p.timeout_s,
                 failure_threshold=p.startup_failure_threshold,
             ),
-            liveness_probe=run.ServiceTemplateContainerLivenessProbeArgs(
-                http_get=http_get_liveness,
-                period_seconds=p.period_s,
-                timeout_seconds=p.timeout_s,
-                failure_threshold=p.liveness_failure_threshold,
-            ),
+            liveness_probe=liveness,
             volume_mounts=spec.volume_mounts(),
         )
         template = run.ServiceTemplateArgs(

@@ -126,6 +126,8 @@ class ProbeSettings:
     initial_delay_s: int
     startup_failure_threshold: int
     liveness_failure_threshold: int
+    # The liveness probe's shallow path; None: no liveness probe (`liveness.type: none`).
+    liveness_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,7 @@ def probe_settings(infera: InferaConfig) -> ProbeSettings:
         initial_delay_s=round(hc.grace_period),
         startup_failure_threshold=max(LIVENESS_FAILURE_THRESHOLD, -(-STARTUP_BUDGET_S // period)),
         liveness_failure_threshold=LIVENESS_FAILURE_THRESHOLD,
+        liveness_path=hc.liveness.path if hc.liveness.type == "http" else None,
     )
 
 

@@ -142,12 +142,25 @@ def test_dev_stacks_stay_destroyable_without_a_finding() -> None:
 def test_probe_on_another_path_and_a_missing_probe_are_violations() -> None:
     rs = resources("gcp", "prod")
     c = container(rs)
-    c["livenessProbe"]["httpGet"]["path"] = "/"
+    assert c["livenessProbe"]["httpGet"]["path"] == "/health/live"  # the sample's shallow route
+    c["livenessProbe"]["httpGet"]["path"] = "/health"
     del c["startupProbe"]
     assert found("health-check-configured", rs) == [
         (SERVICE_NAME, "container 'app' has no HTTP startupProbe"),
-        (SERVICE_NAME, "livenessProbe checks '/', not '/health'"),
+        (SERVICE_NAME, LIVENESS_ON_THE_DEEP_PATH),
     ]
+
+
+LIVENESS_ON_THE_DEEP_PATH = (
+    "livenessProbe checks '/health', the startup probe's path: a dependency outage restarts "
+    "every instance; set deployment.health_check.liveness.path to a shallow route, or type: none"
+)
+
+
+def test_no_liveness_probe_is_no_violation() -> None:
+    rs = resources("gcp", "prod")
+    del container(rs)["livenessProbe"]
+    assert found("health-check-configured", rs) == []
 
 
 def test_configured_path_is_the_one_required() -> None:
@@ -155,7 +168,6 @@ def test_configured_path_is_the_one_required() -> None:
     ctx = Context("prod", health_check_path="/healthz")
     assert found("health-check-configured", rs, ctx) == [
         (SERVICE_NAME, "startupProbe checks '/health', not '/healthz'"),
-        (SERVICE_NAME, "livenessProbe checks '/health', not '/healthz'"),
     ]
 
 

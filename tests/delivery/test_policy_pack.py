@@ -110,7 +110,6 @@ def test_policy_config_sets_the_health_check_path() -> None:
     PhoenixPolicy(rule).validate(args, lambda msg, urn=None: reported.append((msg, urn)))
     assert [m for m, _ in reported] == [
         "startupProbe checks '/health', not '/healthz'",
-        "livenessProbe checks '/health', not '/healthz'",
     ]
 
 

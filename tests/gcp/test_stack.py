@@ -735,12 +735,7 @@ def _service_expected(stack: str, run: ProgramRun) -> dict[str, Any]:
                         "timeoutSeconds": 2,
                         "failureThreshold": 12,
                     },
-                    "livenessProbe": {
-                        "httpGet": {"path": "/health", "port": 4000},
-                        "periodSeconds": 10,
-                        "timeoutSeconds": 2,
-                        "failureThreshold": 3,
-                    },
+                    # No liveness probe by default: /health checks the database.
                     "volumeMounts": [{"name": "cloudsql", "mountPath": "/cloudsql"}],
                 }
             ],
@@ -781,6 +776,31 @@ def test_service_inputs(project_dir: Path, stack: str) -> None:
         run.outputs["url"]
         == f"https://{_service_expected(stack, run)['template']['containers'][0]['envs'][1]['value']}"
     )
+
+
+def test_a_shallow_liveness_path_gets_its_own_probe_and_the_deep_path_stays_on_startup(
+    project_dir: Path,
+) -> None:
+    raw = with_(
+        FULL, deployment={"health_check": {"liveness": {"type": "http", "path": "/health/live"}}}
+    )
+    container = run_gcp(raw, project_dir).one(SERVICE).inputs["template"]["containers"][0]
+    assert container["startupProbe"]["httpGet"] == {"path": "/health", "port": 4000}
+    assert container["livenessProbe"] == {
+        "httpGet": {"path": "/health/live", "port": 4000},
+        "periodSeconds": 10,
+        "timeoutSeconds": 2,
+        "failureThreshold": 3,
+    }
+
+
+def test_the_dependency_checking_path_never_restarts_instances_by_default(
+    dev: ProgramRun,
+) -> None:
+    # A Cloud SQL failover longer than 3 x 10 s would otherwise restart every instance.
+    container = dev.one(SERVICE).inputs["template"]["containers"][0]
+    assert container["startupProbe"]["httpGet"]["path"] == "/health"
+    assert "livenessProbe" not in container
 
 
 def test_dev_service_scales_to_zero_with_request_billing(project_dir: Path) -> None:

@@ -14,12 +14,15 @@ defmodule MyAppWeb.Router do
     plug :accepts, ["json"]
   end
 
-  # Probed by the platform's health check (Fly http check, Cloud Run
-  # startup/liveness probe): no session, no CSRF, no HTML layout.
+  # Probed by the platform's health checks: no session, no CSRF, no HTML layout.
+  # /health (Fly http check, Cloud Run startup probe) checks the database and
+  # gates traffic; /health/live (Cloud Run liveness probe) only answers, so a
+  # database outage never restarts instances.
   scope "/", MyAppWeb do
     pipe_through :api
 
     get "/health", HealthController, :index
+    get "/health/live", HealthController, :live
   end
 
   scope "/", MyAppWeb do

@@ -16,6 +16,12 @@ defmodule MyAppWeb.HealthController do
     |> json(health)
   end
 
+  # Liveness: the BEAM is scheduling and the endpoint answers. Nothing else,
+  # so a Cloud SQL failover does not get every instance restarted.
+  def live(conn, _params) do
+    json(conn, %{status: "alive"})
+  end
+
   defp check_database do
     try do
       MyApp.Repo.query!("SELECT 1")
