@@ -41,9 +41,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--stack",
         dest="stacks",
-        action="append",
+        action="extend",
+        nargs="+",
         metavar="NAME",
-        help="a stack to write Pulumi.<NAME>.yaml for; repeat for more (default: dev)",
+        help="stacks to write Pulumi.<NAME>.yaml for, e.g. --stack dev prod (default: dev)",
     )
     p.add_argument("--config", type=Path, default=Path("infera.yaml"), help="where to write")
     p.add_argument("--name", help="project_name (default: from fly.toml's app or mix.exs)")
@@ -280,7 +281,10 @@ def _report(
             print(f"  pulumi config set --secret {name} --stack {s}", file=out)
     print(f"  {cmd} plan --config {cfg} --stack {first}", file=out)
     if provider == "gcp":
-        from components.gcp.prerequisites import enable_command
+        from components.gcp.prerequisites import enable_command, project_number_command
 
-        print(f"  {enable_command(args.gcp_project or 'PROJECT_ID')}", file=out)
+        project = args.gcp_project or "PROJECT_ID"
+        print(f"  {enable_command(project)}", file=out)
+        for s in stacks:
+            print(f"  {project_number_command(project, s)}", file=out)
     print(f"  pulumi stack init {first} && pulumi up --stack {first}", file=out)

@@ -227,6 +227,9 @@ def test_never_overwrites_without_force(tmp_path: Path, capsys: pytest.CaptureFi
     code, out, _, _ = init(tmp_path, "scoped_health", "gcp", capsys, "--stack", "prod", "--force")
     assert code == 0
     assert (infra / "Pulumi.prod.yaml").is_file()
+    # Once per project before the first `pulumi up`, from components/gcp/prerequisites.py.
+    assert "gcloud services enable cloudresourcemanager.googleapis.com" in out
+    assert "pulumi config set phoenix:gcpProjectNumber" in out and "--stack prod" in out
     assert "project_name: atlas" in (infra / "infera.yaml").read_text()
     code, out, _, _ = init(tmp_path, "scoped_health", "gcp", capsys, "--stack", "prod")
     assert code == 0 and "unchanged" in out and "wrote" not in out
@@ -298,3 +301,18 @@ def test_readme_first_section_commands_parse() -> None:
     assert {ln.split()[1] for ln in lines} >= {"init", "doctor", "plan"}
     for line in lines:
         _parser().parse_args(line.split()[1:])
+
+
+def test_stacks_are_given_as_one_list_or_repeated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _, infra = init(
+        tmp_path, "fly_toml", "fly", capsys, "--stack", "dev", "staging", "--stack", "prod"
+    )
+    assert code == 0
+    assert sorted(p.name for p in infra.glob("Pulumi.*.yaml")) == [
+        "Pulumi.dev.yaml",
+        "Pulumi.prod.yaml",
+        "Pulumi.staging.yaml",
+    ]
+    assert "doctor --config" in out and "--stack dev" in out
