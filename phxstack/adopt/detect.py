@@ -1128,6 +1128,14 @@ def _read_fly_toml(repo: _Repo) -> None:
         det.unreadable.append(Fact(str(exc), Where("fly.toml", 1), "not TOML"))
         return
     service = det.fly_toml.data.get("http_service")
+    services = det.fly_toml.data.get("services")
+    if not isinstance(service, dict) and isinstance(services, list) and services:
+        service = services[0]
+        where = Where("fly.toml", det.fly_toml.line_of("services", 0, "internal_port"))
+        if isinstance(service, dict) and isinstance(service.get("internal_port"), int):
+            port = service["internal_port"]
+            det.port_sources.insert(0, Fact(port, where, f"[[services]] internal_port = {port}"))
+        return
     if isinstance(service, dict) and isinstance(service.get("internal_port"), int):
         det.port_sources.insert(
             0,

@@ -277,6 +277,12 @@ def _deployment(d: Decisions, det: Detection, fly: dict[str, Any] | None) -> Non
             if isinstance(checks, list) and checks and isinstance(checks[0], dict):
                 _fly_check(d, det, checks[0], ("http_service", "checks", 0))
                 return _rest_of_deployment(d, det, fly)
+        # The older shape (the seed's): [[services]] with [[services.http_checks]].
+        for i, svc in enumerate(fly.get("services") or []):
+            checks = svc.get("http_checks") if isinstance(svc, dict) else None
+            if isinstance(checks, list) and checks and isinstance(checks[0], dict):
+                _fly_check(d, det, checks[0], ("services", i, "http_checks", 0))
+                return _rest_of_deployment(d, det, fly)
     _health(d, det)
     _rest_of_deployment(d, det, fly)
     return None
@@ -289,7 +295,8 @@ def _vm_text(vm: dict[str, Any]) -> str:
 def _fly_check(d: Decisions, det: Detection, check: dict[str, Any], at: tuple[Any, ...]) -> None:
     assert det.fly_toml is not None
     line = det.fly_toml.line_of(*at)
-    where = f"{det.fly_toml_file}:{line}: [[http_service.checks]]"
+    table = ".".join(str(p) for p in at if not isinstance(p, int))
+    where = f"{det.fly_toml_file}:{line}: [[{table}]]"
     if isinstance(check.get("path"), str):
         d.add("deployment.health_check.path", check["path"], where)
         if det.routes and det.serves(check["path"]) is None:

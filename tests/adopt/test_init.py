@@ -316,3 +316,23 @@ def test_stacks_are_given_as_one_list_or_repeated(
         "Pulumi.staging.yaml",
     ]
     assert "doctor --config" in out and "--stack dev" in out
+
+
+def test_the_seeds_fly_toml_with_services_checks_is_imported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The seed's fly.toml declares its check under [[services.http_checks]], not [http_service].
+    app = tmp_path / "app"
+    shutil.copytree(EXAMPLE, app)
+    (app / "fly.toml").write_text(
+        'app = "my-phoenix-app"\nprimary_region = "iad"\n\n[[services]]\n  protocol = "tcp"\n'
+        '  internal_port = 4000\n\n  [[services.http_checks]]\n    interval = "10s"\n'
+        '    timeout = "2s"\n    grace_period = "10s"\n    method = "GET"\n    path = "/health"\n'
+    )
+    code, _, err, infra = init(tmp_path, "my_app", "fly", capsys)
+    assert code == 0, err
+    text = (infra / "infera.yaml").read_text()
+    assert "path: /health  # fly.toml:8: [[services.http_checks]]" in text
+    assert "port: 4000  # fly.toml:6: [[services]] internal_port = 4000" in text
+    cfg = load_config(infra / "infera.yaml", "dev")
+    assert (cfg.project_name, cfg.deployment.region) == ("my-phoenix-app", "iad")
