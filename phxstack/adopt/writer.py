@@ -369,6 +369,15 @@ def _rest_of_deployment(d: Decisions, det: Detection, fly: dict[str, Any] | None
             "migrations.timeout", str(deploy["release_command_timeout"]), f"{where}:{line}"
         )
     processes: dict[str, Any] = fly["processes"] if isinstance(fly.get("processes"), dict) else {}
+    if processes:
+        extra = {k: {"command": v} for k, v in processes.items() if k != "app"}
+        line = toml.line_of("processes")
+        if "app" in processes:
+            d.add_if_known("deployment.command", processes["app"], f"{where}:{line}: [processes]")
+        if extra:
+            d.add_if_known("deployment.processes", extra, f"{where}:{line}: [processes]")
+    decided_processes = any(e.path == ("deployment", "processes") and e.decided for e in d.entries)
+    known = {"app"} | (set(processes) if decided_processes else set())
     mounts = fly.get("mounts")
     mount_list = (
         mounts if isinstance(mounts, list) else [mounts] if isinstance(mounts, dict) else []
@@ -377,8 +386,9 @@ def _rest_of_deployment(d: Decisions, det: Detection, fly: dict[str, Any] | None
     for m in mount_list:
         if isinstance(m, dict) and "source" in m and "destination" in m:
             volume: dict[str, Any] = {"name": m["source"], "path": m["destination"]}
-            # flyctl mounts a volume without `processes` on every process group.
-            groups = m.get("processes") or sorted(processes) or None
+            # flyctl mounts a volume without `processes` on every process group; only groups
+            # this config has can be named.
+            groups = [g for g in (m.get("processes") or sorted(processes)) if g in known]
             if groups and groups != ["app"]:
                 volume["processes"] = groups
             if m.get("initial_size"):
@@ -386,13 +396,6 @@ def _rest_of_deployment(d: Decisions, det: Detection, fly: dict[str, Any] | None
             volumes.append(volume)
     if volumes:
         d.add_if_known("deployment.volumes", volumes, f"{where}:{toml.line_of('mounts')}: [mounts]")
-    if processes:
-        extra = {k: {"command": v} for k, v in processes.items() if k != "app"}
-        line = toml.line_of("processes")
-        if "app" in processes:
-            d.add_if_known("deployment.command", processes["app"], f"{where}:{line}: [processes]")
-        if extra:
-            d.add_if_known("deployment.processes", extra, f"{where}:{line}: [processes]")
     statics = fly.get("statics")
     if isinstance(statics, list) and statics:
         items = [
