@@ -126,8 +126,20 @@ def _health(cfg: InferaConfig, det: Detection, at: Locator) -> list[Finding]:
                 "point app.path at the Phoenix app (the directory with mix.exs)",
             )
         ]
+    liveness = hc.liveness
+    live: list[Finding] = []
+    if liveness.type == "http" and det.serves(liveness.path) is None:
+        live.append(
+            Finding(
+                at("deployment", "health_check", "liveness", "path"),
+                f"the liveness probe asks GET {liveness.path}, which the app does not serve: "
+                "Cloud Run would restart every instance",
+                "add a shallow route (no database) such as "
+                '`get "/health/live", HealthController, :live`, or set liveness.type: none',
+            )
+        )
     if det.serves(hc.path) is not None:
-        return []
+        return live
     where = at("deployment", "health_check", "path")
     conditional = [r for r in det.routes if r.condition and r.path == hc.path]
     if conditional:
@@ -147,7 +159,7 @@ def _health(cfg: InferaConfig, det: Detection, at: Locator) -> list[Finding]:
             f'add `get "{hc.path}", HealthController, :index` to a scope without auth or '
             "sessions in the router"
         )
-    return [Finding(where, problem, fix)]
+    return [*live, Finding(where, problem, fix)]
 
 
 # ---- migrate and start commands ------------------------------------------------------------

@@ -331,6 +331,25 @@ def _health(d: Decisions, det: Detection) -> None:
         d.ask("deployment.health_check.path", best.path, f"several health routes: {seen}; which?")
         return
     d.add("deployment.health_check.path", best.path, f"{best.where}: {best.verb} {best.path}")
+    _liveness(d, det, best.path)
+
+
+LIVENESS_PATHS = ("/health/live", "/healthz/live", "/live", "/livez", "/health/liveness")
+
+
+def _liveness(d: Decisions, det: Detection, health: str) -> None:
+    """Cloud Run's liveness probe on a shallow route the app already has (never the deep one)."""
+    if d.provider != "gcp":
+        return
+    for path in LIVENESS_PATHS:
+        route = det.serves(path)
+        if route is not None and path != health and route.verb != "forward":
+            d.add_if_known(
+                "deployment.health_check.liveness",
+                {"type": "http", "path": path},
+                f"{route.where}: {route.verb} {route.path}, a shallow route to restart on",
+            )
+            return
 
 
 def _rank(path: str) -> int | None:

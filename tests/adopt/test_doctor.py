@@ -330,6 +330,18 @@ MISTAKES = [
         id="elixir-version-mismatch",
     ),
     pytest.param(
+        "scoped_health",
+        GCP.format(name="atlas", count=1, health="/api/v1/health")
+        + "    liveness:\n      type: http\n      path: /health/live\n"
+        + "database: {}\n",
+        GCP_STACK,
+        _nothing,
+        ("CONFIG", "path: /health/live"),
+        "the liveness probe asks GET /health/live, which the app does not serve",
+        'get "/health/live"',
+        id="liveness-path-not-routed",
+    ),
+    pytest.param(
         "umbrella",
         FLY.format(name="acme", health="/health")
         + "database: {}\nframework:\n  elixir_version: '1.17'\n",

@@ -336,3 +336,14 @@ def test_the_seeds_fly_toml_with_services_checks_is_imported(
     assert "port: 4000  # fly.toml:6: [[services]] internal_port = 4000" in text
     cfg = load_config(infra / "infera.yaml", "dev")
     assert (cfg.project_name, cfg.deployment.region) == ("my-phoenix-app", "iad")
+
+
+def test_cloud_run_liveness_goes_to_the_apps_shallow_route(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err, infra = init(tmp_path, "my_app", "gcp", capsys)
+    assert code == 0, err
+    cfg = load_config(infra / "infera.yaml", None)
+    hc = cfg.deployment.health_check
+    # The deep check (it queries the database) gates traffic; the shallow one restarts.
+    assert (hc.path, hc.liveness.type, hc.liveness.path) == ("/health", "http", "/health/live")
