@@ -34,6 +34,7 @@ from config.secrets import (
 )
 from config.units import format_duration, format_size, parse_duration_s, parse_size_mib
 from config.usage import Usage
+from policy.cloud_sql import ConnectionBudget, cloud_sql_tier, max_connections
 
 
 class At(ValueError):
@@ -1740,9 +1741,34 @@ class InferaConfig(_Model):
     def supplied_secrets(self) -> list[str]:
         return [n for n, k in self.secret_kinds().items() if k == "supplied"]
 
+    def connection_budget(self) -> ConnectionBudget | None:
+        """Peak connections against Cloud SQL's limit for the chosen size (GCP only)."""
+        db = self.database
+        if self.provider != "gcp" or db is None or db.provider != "cloud-sql":
+            return None
+        try:
+            tier = cloud_sql_tier(db.size)
+        except ValueError:
+            return None  # too large: reported by the size check
+        limit = max_connections(tier)
+        if limit is None:
+            return None
+        return ConnectionBudget(
+            tier=tier,
+            max_connections=limit,
+            pool_size=db.pool_size,
+            max_instances=self.max_instances,
+            # Cloud Run starts the new revision's minimum (at least one instance) before it
+            # moves traffic, while the old revision's instances still hold their pools.
+            surge=max(self.deployment.machines.count, 1),
+        )
+
     def warnings(self) -> list[tuple[str, str]]:
         """Advice that does not block a deploy, as (key path, message)."""
         out: list[tuple[str, str]] = []
+        budget = self.connection_budget()
+        if budget is not None and budget.exceeded:
+            out.append(("database.pool_size", budget.message()))
         hc = self.deployment.health_check
         if hc.liveness.type == "http" and hc.type == "http" and hc.liveness.path == hc.path:
             out.append(

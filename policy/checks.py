@@ -22,6 +22,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+try:
+    from policy import cloud_sql
+except ImportError:  # run by the Pulumi CLI from inside policy/, where the project is not installed
+    import cloud_sql  # type: ignore[no-redef]
+
 Resource = Mapping[str, Any]
 Enforcement = Literal["mandatory", "advisory"]
 
@@ -502,6 +507,52 @@ def liveview_timeout(resources: Sequence[Resource], ctx: Context) -> list[Findin
     return out
 
 
+def _flag(instance: Resource, name: str) -> Any:
+    flags = _get(instance["inputs"], "settings", "databaseFlags") or []
+    values = [f.get("value") for f in flags if isinstance(f, Mapping) and f.get("name") == name]
+    return values[0] if values else None
+
+
+def connection_budget(resources: Sequence[Resource], ctx: Context) -> list[Finding]:
+    """Every instance's pools at full scale, plus a rollout's new instances and the migrations
+    job, fit in Cloud SQL's `max_connections` (a database flag, else the tier's default)."""
+    out = []
+    services = _of_type(resources, CLOUD_RUN_SERVICE)
+    for sql in _of_type(resources, CLOUD_SQL):
+        tier = _get(sql["inputs"], "settings", "tier")
+        flagged = _number(_flag(sql, "max_connections"))
+        limit = int(flagged) if flagged is not None else None
+        if limit is None and isinstance(tier, str) and _known(tier):
+            limit = cloud_sql.max_connections(tier)
+        if limit is None or not services:
+            continue
+        pools, instances, surge = [], 0, 0
+        for s in services:
+            env = _env(s, "POOL_SIZE")
+            pool = _number(env.get("value")) if env is not None else SEED_POOL_SIZE
+            scaling = _get(s["inputs"], "template", "scaling") or {}
+            most = _number(scaling.get("maxInstanceCount", 100))  # Cloud Run's default ceiling
+            least = _number(scaling.get("minInstanceCount", 0))
+            if pool is None or most is None or least is None:
+                break  # unknown until apply: the real preview checks it
+            pools.append(int(pool))
+            instances += int(most)
+            surge += max(int(least), 1)
+        else:
+            migrations = any(_runs_migrate(j) for j in _of_type(resources, CLOUD_RUN_JOB))
+            budget = cloud_sql.ConnectionBudget(
+                tier=str(tier),
+                max_connections=limit,
+                pool_size=max(pools),
+                max_instances=instances,
+                surge=surge,
+                migrations=cloud_sql.MIGRATION_POOL if migrations else 0,
+            )
+            if budget.exceeded:
+                out.append(Finding(sql, budget.message()))
+    return out
+
+
 def _runs_migrate(job: Resource) -> bool:
     for c in _containers(job):
         words = [*(c.get("commands") or []), *(c.get("args") or [])]
@@ -611,6 +662,12 @@ POLICIES: tuple[Policy, ...] = (
         "The Ecto pool is not below the minimum (seed Best Practice 8, Common Mistake 5: small "
         "pool size).",
         pool_size,
+    ),
+    Policy(
+        "database-connection-budget",
+        "Every pool at full scale, a rollout's new instances and the migrations fit in Cloud "
+        "SQL's max_connections (seed Common Mistake 5: connection exhaustion).",
+        connection_budget,
     ),
     Policy(
         "machine-count",

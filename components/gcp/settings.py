@@ -18,15 +18,7 @@ from components import naming
 from components.build_context import context_digest
 from config.context import StackContext
 from config.model import InferaConfig
-
-# Cloud SQL shared-core tiers and their memory in MiB (sql/docs/postgres/instance-settings).
-SHARED_CORE_TIERS: tuple[tuple[str, int], ...] = (("db-f1-micro", 614), ("db-g1-small", 1740))
-# Custom machine rules (same page): 1 or an even number of vCPUs up to 96, 0.9-6.5 GB per vCPU,
-# memory a multiple of 256 MB and at least 3840 MB.
-CUSTOM_MIB_PER_VCPU = (922, 6656)
-CUSTOM_MIN_MIB = 3840
-CUSTOM_STEP_MIB = 256
-CUSTOM_MAX_VCPU = 96
+from policy import cloud_sql
 
 # The Direct VPC egress subnet's range is fixed, never derived from max_instances. The provider
 # replaces a subnet whose range shrinks (terraform-provider-google, ForceNewIfChange with
@@ -178,19 +170,10 @@ class GcpStackArgs:
 
 def cloud_sql_tier(size_mib: int) -> str:
     """The smallest Cloud SQL (Enterprise edition) tier with at least `size_mib` of memory."""
-    for tier, mib in SHARED_CORE_TIERS:
-        if size_mib <= mib:
-            return tier
-    vcpus = 1
-    while size_mib > vcpus * CUSTOM_MIB_PER_VCPU[1]:
-        vcpus = 2 if vcpus == 1 else vcpus + 2
-    if vcpus > CUSTOM_MAX_VCPU:
-        raise GcpSettingsError(
-            f"database.size {size_mib}mb is more than Cloud SQL Enterprise custom tiers offer"
-        )
-    memory = max(size_mib, CUSTOM_MIN_MIB, vcpus * CUSTOM_MIB_PER_VCPU[0])
-    memory = math.ceil(memory / CUSTOM_STEP_MIB) * CUSTOM_STEP_MIB
-    return f"db-custom-{vcpus}-{memory}"
+    try:
+        return cloud_sql.cloud_sql_tier(size_mib)
+    except ValueError as exc:
+        raise GcpSettingsError(str(exc)) from None
 
 
 def probe_settings(infera: InferaConfig) -> ProbeSettings:

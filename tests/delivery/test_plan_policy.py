@@ -15,9 +15,14 @@ from tests.delivery.plans import ROOT, SAMPLES, run_plan, sample_plan
 
 
 @pytest.mark.parametrize("provider", ["gcp", "fly"])
-def test_sample_prod_has_no_mandatory_violation(provider: str) -> None:
+def test_sample_prod_has_no_mandatory_violation_but_the_gcp_connection_budget(
+    provider: str,
+) -> None:
+    # The seed's GCP prod shape (12 instances x pool 15 on 3.75 GB) really does exceed Cloud
+    # SQL's 100 connections; the sample keeps it so that the check is seen working.
     plan = sample_plan(provider, "prod")
-    assert [v for v in plan["violations"] if v["enforcement"] == "mandatory"] == []
+    mandatory = [v["policy"] for v in plan["violations"] if v["enforcement"] == "mandatory"]
+    assert mandatory == (["database-connection-budget"] if provider == "gcp" else [])
 
 
 def _broken_gcp(tmp_path: Path) -> Path:
@@ -46,6 +51,15 @@ def test_broken_config_yields_the_expected_violations(tmp_path: Path) -> None:
     assert found == [
         ("database-pool-size", "mandatory", "POOL_SIZE is 5, below 10"),
         (
+            "database-connection-budget",
+            "mandatory",
+            "up to 27 database connections (5 pool x (4 instances + 1 starting during a rollout) "
+            "+ 2 for migrations), but db-f1-micro allows 25 (3 reserved for superusers, so 22); "
+            "set database.pool_size to 4 or less, or give the database more memory "
+            "(database.size: 1740mb is db-g1-small, 50 connections), or run fewer instances "
+            "(deployment.machines.max_count)",
+        ),
+        (
             "machine-count",
             "mandatory",
             "1 instance(s) always running; need at least 2 in production (one machine is a "
@@ -68,11 +82,20 @@ def test_broken_config_yields_the_expected_violations(tmp_path: Path) -> None:
     assert code == EXIT_POLICY == 3
 
 
-def test_strict_passes_the_gcp_sample_prod() -> None:
-    code, _, err = run_plan(
+def test_strict_fails_the_gcp_sample_prod_on_its_connection_budget_with_the_numbers() -> None:
+    code, out, err = run_plan(
         "--config", str(SAMPLES["gcp"]), "--stack", "prod", "--project-dir", str(ROOT), "--strict"
     )
-    assert code == 0, err
+    assert code == EXIT_POLICY, err
+    assert (
+        "[mandatory] database-connection-budget: my-phoenix-app-database-sql: up to 227 database "
+        "connections (15 pool x (12 instances + 3 starting during a rollout) + 2 for migrations), "
+        "but db-custom-1-3840 allows 100 (3 reserved for superusers, so 97); set "
+        "database.pool_size to 6 or less, or give the database more memory (database.size: "
+        "7680mb is db-custom-2-7680, 400 connections), or run fewer instances"
+    ) in out
+    # ...and validate warns with the same numbers, at the prod overlay's pool_size.
+    assert "examples/gcp/infera.yaml:74:7: database.pool_size: warning: up to 227" in out
 
 
 def test_advisory_violations_do_not_fail_strict() -> None:

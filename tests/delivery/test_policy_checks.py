@@ -64,7 +64,7 @@ DEPLOY_NAME = "my-phoenix-app-deploy"
 
 def test_policy_names_are_unique_and_described_with_the_seed_item() -> None:
     names = [p.name for p in POLICIES]
-    assert len(names) == len(set(names)) == 14
+    assert len(names) == len(set(names)) == 15
     seeded = [p.name for p in POLICIES if "seed" in p.description]
     assert len(seeded) >= 9
 
@@ -72,7 +72,27 @@ def test_policy_names_are_unique_and_described_with_the_seed_item() -> None:
 @pytest.mark.parametrize("provider", ["gcp", "fly"])
 @pytest.mark.parametrize("policy", [p.name for p in POLICIES])
 def test_sample_prod_passes_every_policy(provider: str, policy: str) -> None:
-    assert found(policy, resources(provider, "prod")) == []
+    findings = found(policy, resources(provider, "prod"))
+    if (provider, policy) == ("gcp", "database-connection-budget"):
+        # The seed's prod shape exceeds its database on purpose (see test_plan_policy).
+        assert [name for name, _ in findings] == ["my-phoenix-app-database-sql"]
+    else:
+        assert findings == []
+
+
+def test_connection_budget_reads_the_tier_the_pools_and_a_max_connections_flag() -> None:
+    rs = resources("gcp", "prod")
+    sql = one(rs, "gcp:sql/databaseInstance:DatabaseInstance")
+    assert sql["inputs"]["settings"]["tier"] == "db-custom-1-3840"
+    (message,) = [m for _, m in found("database-connection-budget", rs)]
+    assert message.startswith("up to 227 database connections (15 pool x (12 instances + 3")
+    sql["inputs"]["settings"]["tier"] = "db-custom-2-7680"  # 400 connections
+    assert found("database-connection-budget", rs) == []
+    sql["inputs"]["settings"]["databaseFlags"] = [{"name": "max_connections", "value": "150"}]
+    assert [n for n, _ in found("database-connection-budget", rs)] == [sql["name"]]
+    sql["inputs"]["settings"]["tier"] = "[unknown]"
+    sql["inputs"]["settings"].pop("databaseFlags")
+    assert found("database-connection-budget", rs) == []  # unknown until apply
 
 
 # ---- database-ssl-required ----

@@ -88,7 +88,7 @@ def test_bp8_connection_pool_size_comes_from_config(project_dir: Path) -> None:
 
 def test_cm1_no_clustering_setup_is_warned_about_without_a_cache() -> None:
     infera = InferaConfig.model_validate(with_(FULL, cache=None), context={"stack": "dev"})
-    assert [path for path, _ in infera.warnings()] == ["cache"]
+    assert "cache" in [path for path, _ in infera.warnings()]
 
 
 def test_cm2_missing_pubsub_every_instance_gets_redis(run: ProgramRun) -> None:
