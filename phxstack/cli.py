@@ -1,4 +1,4 @@
-"""The `phxstack` command: validate, config, plan; init and doctor (phxstack.adopt).
+"""The `phxstack` command: validate, config, plan, cost; init and doctor (phxstack.adopt).
 
 Owns argument parsing, exit codes and where text goes: results on stdout, problems on stderr.
 Expected failures exit 2 with one line per problem and never a traceback.
@@ -51,6 +51,19 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"exit {EXIT_POLICY} when a mandatory policy (prod stacks) is violated",
     )
+    plan.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print a pull-request summary: changes against --base, stateful risks, cost",
+    )
+    plan.add_argument(
+        "--base",
+        type=Path,
+        help="with --markdown: the base branch's `plan --json` output to compare against",
+    )
+    cost = sub.add_parser("cost", help="monthly cost estimate of what `pulumi up` would create")
+    common(cost)
+    cost.add_argument("--json", action="store_true", help="print the estimate as JSON")
     from phxstack.adopt import doctor, init
 
     init.add_parser(sub)
@@ -177,12 +190,17 @@ def cmd_config(args: argparse.Namespace) -> int:
 def cmd_plan(args: argparse.Namespace) -> int:
     from config.context import PROJECT, deploy_warnings
     from config.loader import load_config, warning_problems
+    from phxstack.cost import estimate
     from phxstack.plan import make_plan
     from phxstack.policy_run import has_mandatory, plan_violations
     from phxstack.render import render_text
     from phxstack.stackfile import read_stack_file
+    from phxstack.summary import read_base_plan, render_markdown
 
     stack = args.stack or "dev"
+    if args.base is not None and not args.markdown:
+        raise _usage_error("--base", "--base goes with --markdown")
+    base = read_base_plan(args.base) if args.base is not None else None
     plan = make_plan(args.config, stack, args.project_dir.resolve())
     data = plan.to_json()
     infera = load_config(args.config, stack)
@@ -196,13 +214,45 @@ def cmd_plan(args: argparse.Namespace) -> int:
     )
     # The same checks as `pulumi preview --policy-pack policy`, over what the program registered.
     data["violations"] = plan_violations(data["resources"], infera, stack)
-    if args.json:
-        data["warnings"] = warnings
+    data["cost"] = estimate(data["resources"], plan.provider, infera.usage).to_json()
+    data["warnings"] = warnings
+    if args.markdown:
+        sys.stdout.write(render_markdown(data, base))
+    elif args.json:
         print(json.dumps(data, indent=2, sort_keys=False))
     else:
         sys.stdout.write(render_text(data, warnings))
     # Exit 0 by default so a reviewer always gets the whole plan; CI opts in to failing.
     return EXIT_POLICY if args.strict and has_mandatory(data["violations"]) else EXIT_OK
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+    from config.loader import load_config, warning_problems
+    from phxstack.cost import estimate
+    from phxstack.cost.render import render_cost
+    from phxstack.plan import make_plan
+
+    stack = args.stack or "dev"
+    # Prices do not depend on which GCP project: a stack not set up yet can still be priced.
+    defaults = {"gcp:project": "cost-estimate"}
+    plan = make_plan(args.config, stack, args.project_dir.resolve(), defaults)
+    infera = load_config(args.config, stack)
+    cost = estimate(plan.to_json()["resources"], plan.provider, infera.usage).to_json()
+    for line in _stack_warnings(args) + [
+        str(w) for w in warning_problems(args.config, stack, infera)
+    ]:
+        print(line, file=sys.stderr)
+    if args.json:
+        print(json.dumps(cost, indent=2))
+    else:
+        sys.stdout.write(render_cost(cost, stack, plan.provider))
+    return EXIT_OK
+
+
+def _usage_error(flag: str, message: str) -> Exception:
+    from config.errors import ConfigError, Problem
+
+    return ConfigError([Problem(flag, 1, 1, "", message)])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         "plan": cmd_plan,
         "init": init.run,
         "doctor": doctor.run,
+        "cost": cmd_cost,
     }
     try:
         _check_stack_name(args)

@@ -59,6 +59,8 @@ def plan_json_block() -> str:
     props = schema["properties"]
     resource = props["resources"]["items"]["properties"]
     violation = props["violations"]["items"]["properties"]
+    cost = props["cost"]["properties"]
+    cost_item = schema["$defs"]["cost_item"]["properties"]
 
     def rows(fields: dict[str, Any]) -> list[str]:
         out = []
@@ -85,11 +87,15 @@ def plan_json_block() -> str:
         "",
         "| field | meaning |",
         "| --- | --- |",
-        *rows({k: v for k, v in props.items() if k not in ("resources", "violations")}),
+        *rows({k: v for k, v in props.items() if k not in ("resources", "violations", "cost")}),
         "| `resources` | " + _cell(props["resources"]["description"]) + " Each one: |",
         *[r.replace("| `", "| `resources[].", 1) for r in rows(resource)],
         "| `violations` | " + _cell(props["violations"]["description"]) + " Each one: |",
         *[r.replace("| `", "| `violations[].", 1) for r in rows(violation)],
+        "| `cost` | " + _cell(props["cost"]["description"]) + " |",
+        *[r.replace("| `", "| `cost.", 1) for r in rows(cost)],
+        "| `cost.items[]`, `cost.usage_items[]`, `cost.depends_on_usage[]` | One line item each: |",
+        *[r.replace("| `", "| `…[].", 1) for r in rows(cost_item)],
         "",
         "`plan` exits 0 whenever the program ran, so a reviewer always sees the whole plan; "
         "`plan --strict` exits 3 when a mandatory violation (a `prod` or `production` stack) is "

@@ -71,13 +71,26 @@ def sanitize(value: Any) -> Any:
     return f"<{type(value).__name__} {path}>" if path else f"<{type(value).__name__}>"
 
 
-def make_plan(config_path: Path, stack: str, project_dir: Path) -> Plan:
-    """Run `__main__.py` for `stack` with `config_path`; ConfigError propagates unchanged."""
+def make_plan(
+    config_path: Path,
+    stack: str,
+    project_dir: Path,
+    defaults: dict[str, str] | None = None,
+) -> Plan:
+    """Run `__main__.py` for `stack` with `config_path`; ConfigError propagates unchanged.
+
+    `defaults` fills stack settings the stack file leaves out (`cost` prices a stack that has
+    no GCP project yet: the estimate does not depend on it).
+    """
     from config.loader import load_config
 
     infera = load_config(config_path, stack)  # fail before any resource, like the program
     stack_file = read_stack_file(project_dir, stack, PROJECT)
-    config = {**stack_file.plain, f"{PROJECT}:config": str(config_path.resolve())}
+    config = {
+        **(defaults or {}),
+        **stack_file.plain,
+        f"{PROJECT}:config": str(config_path.resolve()),
+    }
     main = project_dir / "__main__.py"
     if not main.is_file():
         raise ConfigError(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from phxstack.cost.render import one_line
 from phxstack.plan import SECRET, UNKNOWN
 
 MAX_SETTINGS = 16
@@ -86,8 +87,10 @@ def render_text(plan: dict[str, Any], warnings: list[str] | None = None) -> str:
         f"{_count(sum(1 for r in resources if r['custom']), 'resource')} in "
         f"{_count(sum(1 for r in resources if not r['custom']), 'component')}, offline, "
         "under mocks.",
-        "",
     ]
+    if plan.get("cost"):
+        lines.append(one_line(plan["cost"]))
+    lines.append("")
 
     def emit(r: dict[str, Any], depth: int) -> None:
         pad = "    " * depth

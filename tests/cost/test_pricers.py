@@ -1,0 +1,218 @@
+"""Pricing rules on hand-built plan resources: no program run, one rule per test."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from config.usage import Usage
+from phxstack.cost import estimate
+from phxstack.cost.estimate import cents, no_charge_reason
+from tests.cost.conftest import D, lines
+
+FLY = "pulumi-python:dynamic/fly:"
+
+
+def res(type_: str, logical: str, **inputs: Any) -> dict[str, Any]:
+    return {
+        "urn": f"urn:pulumi:dev::phoenix::{type_}::{logical}",
+        "type": type_,
+        "name": logical,
+        "custom": True,
+        "inputs": inputs,
+    }
+
+
+def service(region: str = "us-central1", *, cpu_idle: bool, warm: int = 1) -> dict[str, Any]:
+    return res(
+        "gcp:cloudrunv2/service:Service",
+        "svc",
+        location=region,
+        template={
+            "containers": [
+                {"resources": {"limits": {"cpu": "1", "memory": "512Mi"}, "cpuIdle": cpu_idle}}
+            ],
+            "scaling": {"minInstanceCount": warm},
+        },
+    )
+
+
+def test_money_rounds_half_up_to_the_cent() -> None:
+    assert cents(D("7.665")) == D("7.67")  # db-f1-micro: 0.0105 x 730 (a float gives 7.66)
+    assert cents(D("38.325")) == D("38.33")
+    assert cents(D("189.216")) == D("189.22")
+
+
+def test_an_unknown_type_is_listed_as_not_priced_never_dropped() -> None:
+    cost = estimate([res("gcp:compute/instance:Instance", "vm")], "gcp")
+    assert [(n.resource, n.reason) for n in cost.not_priced] == [
+        ("vm", "no price for this resource type in phxstack/cost")
+    ]
+    assert cost.complete is False
+    assert cost.total == 0
+
+
+def test_components_are_not_resources_and_free_types_say_why() -> None:
+    component = {**res("phoenix:gcp:Stack", "s"), "custom": False}
+    cost = estimate([component, res("random:index/randomPassword:RandomPassword", "p")], "gcp")
+    assert cost.no_charge == [("p", "random:index/randomPassword:RandomPassword")]
+    assert cost.not_priced == []
+    assert no_charge_reason("gcp:storage/bucketIAMMember:BucketIAMMember") == (
+        "IAM bindings are free"
+    )
+    assert no_charge_reason("gcp:compute/instance:Instance") is None
+
+
+def test_a_value_known_only_after_apply_is_not_priced() -> None:
+    redis = res("gcp:redis/instance:Instance", "r", region="us-central1", memorySizeGb="[unknown]")
+    (item,) = estimate([redis], "gcp").not_priced
+    assert item.reason == "its size or tier is known only after apply"
+
+
+def test_tier_two_instance_billing_is_priced_only_where_the_region_sku_is_known() -> None:
+    west3 = estimate([service("europe-west3", cpu_idle=False)], "gcp")
+    # 1 warm x 1 vCPU x 2,628,000 s x $0.0000216 (europe-west3's SKU) = 56.7648
+    # 0.5 GiB x 2,628,000 s = 1,314,000 GiB-s x $0.0000024 = 3.1536
+    assert lines(west3.to_json()["items"]) == [
+        ("CPU, 1 warm x 1 vCPU, instance billing (always on)", D("2628000"), D("0.0000216"),
+         D("56.76")),
+        ("Memory, 1 warm x 0.5 GiB, instance billing", D("1314000"), D("0.0000024"), D("3.15")),
+    ]  # fmt: skip
+    london = estimate([service("europe-west2", cpu_idle=False)], "gcp")
+    assert [n.reason for n in london.not_priced] == [
+        "instance-based billing: instance-based billing is priced per region and the price "
+        "table has us-central1's Tier 1 prices and europe-west3's, not europe-west2's",
+        "internet egress from europe-west2 is not in the price table",
+    ]
+
+
+def test_request_billing_above_the_warm_instances_pays_the_active_rate() -> None:
+    usage = Usage(active_instance_hours=1000, requests=3_000_000)
+    cost = estimate([service(cpu_idle=True, warm=1)], "gcp", usage).to_json()
+    assert lines(cost["usage_items"]) == [
+        # 730 of the 1,000 busy hours on the warm instance: 730 x 3,600 = 2,628,000 vCPU-s at
+        # the active premium $0.0000215 = 56.502
+        ("CPU, warm instances busy: active rate above the idle rate", D("2628000"),
+         D("0.0000215"), D("56.50")),
+        # the other 270 h: 972,000 vCPU-s x $0.000024 = 23.328; 486,000 GiB-s x $0.0000025
+        ("CPU, other instances while busy (1 vCPU, 0.5 GiB)", D("972000"), D("0.000024"),
+         D("23.33")),
+        ("Memory, other instances while busy", D("486000"), D("0.0000025"), D("1.22")),
+        # 3,000,000 / 1,000,000 x $0.40
+        ("Requests (request billing)", D("3000000"), D("0.4"), D("1.20")),
+    ]  # fmt: skip
+    free = {f["name"]: f["monthly"] for f in cost["free_tiers"]}
+    assert free["Cloud Run requests"] == 0.8  # 2,000,000 free x $0.40 / 1M
+
+
+def test_instance_billing_bills_busy_hours_beyond_the_warm_instances() -> None:
+    cost = estimate(
+        [service(cpu_idle=False, warm=1)], "gcp", Usage(active_instance_hours=1000)
+    ).to_json()
+    # 1,000 - 730 = 270 h: 972,000 vCPU-s x $0.000018 = 17.496; 486,000 GiB-s x $0.000002
+    assert lines(cost["usage_items"]) == [
+        ("CPU, instances above the minimum (1 vCPU, 0.5 GiB)", D("972000"), D("0.000018"),
+         D("17.50")),
+        ("Memory, instances above the minimum", D("486000"), D("0.000002"), D("0.97")),
+    ]  # fmt: skip
+
+
+def test_no_assumption_prints_depends_on_usage_and_stays_out_of_the_total() -> None:
+    cost = estimate([service(cpu_idle=True, warm=0)], "gcp", Usage(active_instance_hours=None))
+    depends = cost.of_kind("depends")
+    assert {d.usage_key for d in depends} == {"active_instance_hours", "requests", "egress_gb"}
+    assert all(d.monthly is None for d in depends)
+    assert cost.total == 0
+
+
+@pytest.mark.parametrize(
+    ("plan", "expected"),
+    [
+        ("Fixed 250MB", D("10")),  # the display name flyctl prints
+        ("flyio_fixed_1gb", D("20")),  # the id
+    ],
+)
+def test_upstash_fixed_plans_are_a_monthly_price(plan: str, expected: Decimal) -> None:
+    cost = estimate([res(FLY + "Redis", "r", plan=plan)], "fly")
+    ((_, quantity, price, monthly),) = lines(cost.to_json()["items"])
+    assert (quantity, price, monthly) == (1, expected, expected)
+    unknown = estimate([res(FLY + "Redis", "r", plan="Pro 2K")], "fly")
+    assert unknown.not_priced[0].reason == "Upstash plan 'Pro 2K' is not in the price table"
+
+
+def test_fly_extras_ipv4_certificates_and_their_free_allowance() -> None:
+    resources = [
+        res(FLY + "Ip", "v6", kind="v6"),
+        res(FLY + "Ip", "v4", kind="v4"),
+        res(FLY + "Cert", "c", hostname="app.example.com"),
+        res(FLY + "Cert", "w", hostname="*.example.com"),
+    ]
+    cost = estimate(resources, "fly").to_json()
+    assert lines(cost["items"]) == [
+        ("Dedicated IPv4", D("1"), D("2.0"), D("2.00")),
+        ("Certificate app.example.com", D("1"), D("0.1"), D("0.10")),
+        ("Wildcard certificate *.example.com", D("1"), D("1.0"), D("1.00")),
+    ]
+    assert cost["no_charge"] == [{"resource": "v6", "type": FLY + "Ip"}]
+    assert [(f["name"], f["monthly"]) for f in cost["free_tiers"]] == [
+        ("Fly single-host certificates", 0.1)  # the first 10 per organization are free
+    ]
+
+
+def test_tigris_usage_and_its_free_tier() -> None:
+    usage = Usage(storage_gb=50, storage_class_a_operations=100_000, storage_class_b_operations=0)
+    cost = estimate([res(FLY + "Storage", "b", app="a", name="b")], "fly", usage).to_json()
+    assert lines(cost["usage_items"]) == [
+        ("Tigris storage, Standard", D("50"), D("0.02"), D("1.00")),  # 50 x $0.02
+        # 100,000 / 1,000 x $0.005
+        ("Tigris Class A requests (PUT, COPY, POST, LIST)", D("100000"), D("0.005"), D("0.50")),
+        ("Tigris Class B requests (GET, HEAD)", D("0"), D("0.0005"), D("0.00")),
+    ]
+    assert [(f["name"], f["monthly"]) for f in cost["free_tiers"]] == [
+        ("Tigris storage", 0.1),  # 5 GB x $0.02
+        ("Tigris Class A requests", 0.05),  # 10,000 x $0.005 / 1,000
+    ]
+
+
+def test_managed_postgres_outside_its_regions_is_not_priced() -> None:
+    pg = res(FLY + "Postgres", "db", kind="mpg", region="bom", plan="basic", volume_size_gb=10)
+    assert estimate([pg], "fly").not_priced[0].reason == ("Managed Postgres is not offered in bom")
+
+
+def test_a_connector_and_a_worker_pool_are_priced_when_a_program_makes_them() -> None:
+    connector = res("gcp:vpcaccess/connector:Connector", "c", region="us-central1", minInstances=2)
+    pool = res(
+        "gcp:cloudrunv2/workerPool:WorkerPool",
+        "w",
+        location="us-central1",
+        scaling={"manualInstanceCount": 1},
+        template={"containers": [{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}]},
+    )
+    cost = estimate([connector, pool], "gcp").to_json()
+    assert lines(cost["items"]) == [
+        # 2 x 730 h x $0.0083764275 = 12.2296
+        ("2 e2-micro connector instances (the minimum running)", D("1460"), D("0.0083764275"),
+         D("12.23")),
+        # 1 x 1 vCPU x 2,628,000 s x $0.000011244 = 29.549
+        ("CPU, 1 x 1 vCPU, always on", D("2628000"), D("0.000011244"), D("29.55")),
+        # 2,628,000 GiB-s x $0.000001235 = 3.2456
+        ("Memory, 1 x 1 GiB", D("2628000"), D("0.000001235"), D("3.25")),
+    ]  # fmt: skip
+
+
+def test_every_type_the_samples_register_is_priced_or_known_to_be_free() -> None:
+    """A resource type added to the program must be priced or listed as free on purpose:
+    otherwise its cost would be left out of every estimate with only a line saying so."""
+    from tests.cost.conftest import FLY_SAMPLE, GCP_SAMPLE, cost_of
+
+    for config in (FLY_SAMPLE, GCP_SAMPLE):
+        for stack in ("dev", "staging", "prod"):
+            cost = cost_of(config, stack)
+            unknown = [n for n in cost["not_priced"] if n["reason"].startswith("no price for this")]
+            assert unknown == [], (
+                f"{config.name} {stack}: add these types to phxstack/cost (a pricer, or "
+                f"NO_CHARGE with the reason): {sorted({n['type'] for n in unknown})}"
+            )
+            assert cost["complete"], cost["not_priced"]
