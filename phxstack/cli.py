@@ -228,16 +228,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_cost(args: argparse.Namespace) -> int:
     from config.loader import load_config, warning_problems
-    from phxstack.cost import estimate
+    from phxstack.cost import price_stack
     from phxstack.cost.render import render_cost
-    from phxstack.plan import make_plan
 
     stack = args.stack or "dev"
-    # Prices do not depend on which GCP project: a stack not set up yet can still be priced.
-    defaults = {"gcp:project": "cost-estimate"}
-    plan = make_plan(args.config, stack, args.project_dir.resolve(), defaults)
+    provider, cost = price_stack(args.config, stack, args.project_dir)
     infera = load_config(args.config, stack)
-    cost = estimate(plan.to_json()["resources"], plan.provider, infera.usage).to_json()
     for line in _stack_warnings(args) + [
         str(w) for w in warning_problems(args.config, stack, infera)
     ]:
@@ -245,7 +241,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(cost, indent=2))
     else:
-        sys.stdout.write(render_cost(cost, stack, plan.provider))
+        sys.stdout.write(render_cost(cost, stack, provider))
     return EXIT_OK
 
 

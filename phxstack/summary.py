@@ -157,9 +157,6 @@ def _cost_section(before: dict[str, Any] | None, after: dict[str, Any]) -> list[
     lines.append(
         f"| **total** | **{usd(old_total)}** | **{usd(new_total)}** | **{usd(delta, sign=True)}** |"
     )
-    moved = _cost_lines_changed(before, after)
-    if moved:
-        lines += ["", "| cost item | before | after |", "| --- | ---: | ---: |", *moved]
     if not after["complete"]:
         lines += ["", f"{len(after['not_priced'])} items are not priced (see `phxstack cost`)."]
     return lines
@@ -229,28 +226,71 @@ def render_markdown(
         f"| {_SYMBOL[c.action]} {_VERB[c.action]} | `{c.name}` | `{c.type}` | {_what(c)} |"
         for c in sorted(changes, key=lambda c: (not c.risky, order[c.action]))
     ]
+    moved = _cost_lines_changed(before, head["cost"]) if before is not None else []
+    cost_items = (
+        ["", "| cost item | before | after |", "| --- | ---: | ---: |", *moved] if moved else []
+    )
+    return _fit(
+        head_lines,
+        table=table,
+        rows=rows,
+        cost_items=cost_items,
+        footer=footer,
+        limit=limit,
+        stack=stack,
+    )
+
+
+def _fit(
+    head_lines: list[str],
+    *,
+    table: list[str],
+    rows: list[str],
+    cost_items: list[str],
+    footer: list[str],
+    limit: int,
+    stack: str,
+) -> str:
+    """Everything that fits under `limit`: the head and footer always, then the changed cost
+    items (a few lines), then the change rows in order; what is left out is said at the end."""
+    tail = "\n".join(footer) + "\n"
     text = "\n".join(head_lines)
-    if len(text) + len("\n".join(footer)) > limit:
+    cut_room = 400  # for the closing line that says what was cut
+    if len(text) + len(tail) + cut_room > limit:
         # Even the risks do not fit: cut them too, and say so.
-        text = text[: limit - 400] + "\n\n**Cut here:** this summary is longer than GitHub allows."
-        return text + "\n".join(footer) + "\n"
-    budget = limit - len(text) - len("\n".join(footer)) - 300
+        keep = max(0, limit - len(tail) - cut_room)
+        return (
+            text[:keep]
+            + "\n\n**Cut here:** the risks above go on; this summary is longer than a PR comment "
+            "may be. Run `phxstack plan --markdown` locally for all of it.\n" + tail
+        )
+    used = len(text) + len(tail) + cut_room
+    items_fit = bool(cost_items) and used + len("\n".join(cost_items)) + 1 <= limit
+    if items_fit:
+        used += len("\n".join(cost_items)) + 1
     shown: list[str] = []
     if rows:
-        used = len("\n".join(table)) + 1
+        used += len("\n".join(table)) + 1
         for row in rows:
-            if used + len(row) + 1 > budget:
+            if used + len(row) + 1 > limit:
                 break
             shown.append(row)
             used += len(row) + 1
     out = [text]
     if shown:
-        out += ["\n".join(table + shown)]
+        out.append("\n".join(table + shown))
+    if items_fit:
+        out.append("\n".join(cost_items))
+    cut = []
     if len(shown) < len(rows):
+        cut.append(f"{len(rows) - len(shown)} of {len(rows)} changes")
+    if cost_items and not items_fit:
+        cut.append("the changed cost items")
+    if cut:
         out += [
             "",
-            f"**Cut here:** {len(rows) - len(shown)} of {len(rows)} changes are not shown, to "
-            f"keep this comment under {limit:,} characters. Run `phxstack plan --markdown "
-            f"--base BASE_PLAN.json --stack {stack}` for all of them.",
+            f"**Cut here:** {' and '.join(cut)} are not shown, to keep this comment under "
+            f"{limit:,} characters. Run `phxstack plan --markdown --base BASE_PLAN.json "
+            f"--stack {stack}` for all of them.",
         ]
-    return "\n".join(out) + "\n" + "\n".join(footer) + "\n"
+    return "\n".join(out) + "\n" + tail

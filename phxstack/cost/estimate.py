@@ -330,6 +330,11 @@ def estimate(
             else:
                 result.not_priced.append(item)
     (fly if provider == "fly" else gcp).stack_items(ctx)
+    # The program registers concurrently, so its order can differ between runs: sort by
+    # resource (stack-wide items last), keeping each resource's components in their order.
+    result.lines.sort(key=lambda item: (item.resource == STACK, item.resource))
+    result.not_priced.sort(key=lambda item: (item.resource == STACK, item.resource, item.reason))
+    result.no_charge.sort()
     # The assumptions this estimate used, and whether infera.yaml set each or it is a default.
     used = {item.usage_key for item in result.lines if item.usage_key}
     result.assumptions = {

@@ -145,9 +145,9 @@ def cloud_run_service(r: Resource, ctx: Context) -> Priced:
         assert rates.instance_vcpu and rates.instance_gib
         if warm:
             out += [
-                line(r, f"CPU, {warm} warm x {_fmt(cpu)} vCPU, instance billing (always on)",
+                line(r, f"CPU, warm instances of {_fmt(cpu)} vCPU, instance billing (always on)",
                      "vCPU-seconds", warm_s * cpu, rates.instance_vcpu),
-                line(r, f"Memory, {warm} warm x {_fmt(gib)} GiB, instance billing",
+                line(r, f"Memory, warm instances of {_fmt(gib)} GiB, instance billing",
                      "GiB-seconds", warm_s * gib, rates.instance_gib),
             ]  # fmt: skip
         extra = None if active_h is None else max(Decimal(0), active_h - warm * HOURS)
@@ -172,9 +172,9 @@ def cloud_run_service(r: Resource, ctx: Context) -> Priced:
         assert rates.requests
         if warm:
             out += [
-                line(r, f"CPU, {warm} warm x {_fmt(cpu)} vCPU at the idle rate (request billing)",
+                line(r, f"CPU, warm instances of {_fmt(cpu)} vCPU, idle rate (request billing)",
                      "vCPU-seconds", warm_s * cpu, rates.idle_vcpu),
-                line(r, f"Memory, {warm} warm x {_fmt(gib)} GiB at the idle rate",
+                line(r, f"Memory, warm instances of {_fmt(gib)} GiB, idle rate",
                      "GiB-seconds", warm_s * gib, rates.idle_gib),
             ]  # fmt: skip
         busy_warm = None if active_h is None else min(active_h, warm * HOURS)

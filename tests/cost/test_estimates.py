@@ -97,10 +97,10 @@ def test_seed_gcp_costs_255_68_or_250_16_after_free_tiers_not_the_seeds_120() ->
         ("Capacity, Basic, 1 GB (band M1)", D("730"), D("0.049"), D("35.77")),
         *SECRET_VERSIONS,
         # 2 warm x 2 vCPU x 2,628,000 s = 10,512,000 vCPU-s x $0.000018 = 189.216
-        ("CPU, 2 warm x 2 vCPU, instance billing (always on)", D("10512000"), D("0.000018"),
+        ("CPU, warm instances of 2 vCPU, instance billing (always on)", D("10512000"), D("0.000018"),
          D("189.22")),
         # 2 x 2 GiB x 2,628,000 s = 10,512,000 GiB-s x $0.000002 = 21.024
-        ("Memory, 2 warm x 2 GiB, instance billing", D("10512000"), D("0.000002"), D("21.02")),
+        ("Memory, warm instances of 2 GiB, instance billing", D("10512000"), D("0.000002"), D("21.02")),
     ])  # fmt: skip
     assert cost["usage_items"] == []
     # 7.67 + 1.70 + 35.77 + 0.30 + 189.22 + 21.02
@@ -123,9 +123,9 @@ def test_seed_gcp_on_request_billing_idle_costs_the_floor() -> None:
     run = [i for i in lines(cost["items"]) if "warm" in i[0]]
     assert run == [
         # 10,512,000 vCPU-s x $0.0000025 (idle min-instance rate) = 26.28
-        ("CPU, 2 warm x 2 vCPU at the idle rate (request billing)", D("10512000"),
+        ("CPU, warm instances of 2 vCPU, idle rate (request billing)", D("10512000"),
          D("0.0000025"), D("26.28")),
-        ("Memory, 2 warm x 2 GiB at the idle rate", D("10512000"), D("0.0000025"), D("26.28")),
+        ("Memory, warm instances of 2 GiB, idle rate", D("10512000"), D("0.0000025"), D("26.28")),
     ]  # fmt: skip
     assert same_lines(cost["usage_items"], [
         # no socket open all month (the default): 0 s at active - idle = $0.0000215
@@ -215,10 +215,10 @@ def test_gcp_sample_prod_ha_custom_tier_and_standard_redis() -> None:
         ("Capacity, Standard (HA), 1 GB (band M1)", D("730"), D("0.064"), D("46.72")),
         *SECRET_VERSIONS,
         # 3 warm x 2 vCPU x 2,628,000 s = 15,768,000 x $0.000018 = 283.824
-        ("CPU, 3 warm x 2 vCPU, instance billing (always on)", D("15768000"), D("0.000018"),
+        ("CPU, warm instances of 2 vCPU, instance billing (always on)", D("15768000"), D("0.000018"),
          D("283.82")),
         # 15,768,000 GiB-s x $0.000002 = 31.536
-        ("Memory, 3 warm x 2 GiB, instance billing", D("15768000"), D("0.000002"), D("31.54")),
+        ("Memory, warm instances of 2 GiB, instance billing", D("15768000"), D("0.000002"), D("31.54")),
     ])  # fmt: skip
     # 60.30 + 38.33 + 6.80 + 46.72 + 0.30 + 283.82 + 31.54
     assert _total(cost) == D("467.81")
@@ -290,9 +290,9 @@ def test_a_5gb_standard_ha_memorystore(tmp_path: Path) -> None:
         ("Capacity, Standard (HA), 5 GB (band M2)", D("3650"), D("0.054"), D("197.10")),
         # four versions: SECRET_KEY_BASE, RELEASE_COOKIE, REDIS_URL, REDIS_CA_CERT
         *SECRET_VERSIONS[:4],
-        ("CPU, 2 warm x 2 vCPU, instance billing (always on)", D("10512000"), D("0.000018"),
+        ("CPU, warm instances of 2 vCPU, instance billing (always on)", D("10512000"), D("0.000018"),
          D("189.22")),
-        ("Memory, 2 warm x 2 GiB, instance billing", D("10512000"), D("0.000002"), D("21.02")),
+        ("Memory, warm instances of 2 GiB, instance billing", D("10512000"), D("0.000002"), D("21.02")),
     ])  # fmt: skip
     assert _total(cost) == D("407.58")  # 197.10 + 0.24 + 189.22 + 21.02
 
@@ -337,6 +337,6 @@ def test_a_region_the_facts_do_not_cover_is_said_plainly_never_guessed(tmp_path:
     assert ("(stack)", "internet egress from europe-west1 is not in the price table") in reasons
     # europe-west1 is a Tier 1 region, whose Cloud Run prices are known: those are priced.
     assert [i["component"] for i in cost["items"] if "warm" in i["component"]] == [
-        "CPU, 2 warm x 2 vCPU, instance billing (always on)",
-        "Memory, 2 warm x 2 GiB, instance billing",
+        "CPU, warm instances of 2 vCPU, instance billing (always on)",
+        "Memory, warm instances of 2 GiB, instance billing",
     ]

@@ -76,9 +76,9 @@ def test_tier_two_instance_billing_is_priced_only_where_the_region_sku_is_known(
     # 1 warm x 1 vCPU x 2,628,000 s x $0.0000216 (europe-west3's SKU) = 56.7648
     # 0.5 GiB x 2,628,000 s = 1,314,000 GiB-s x $0.0000024 = 3.1536
     assert lines(west3.to_json()["items"]) == [
-        ("CPU, 1 warm x 1 vCPU, instance billing (always on)", D("2628000"), D("0.0000216"),
+        ("CPU, warm instances of 1 vCPU, instance billing (always on)", D("2628000"), D("0.0000216"),
          D("56.76")),
-        ("Memory, 1 warm x 0.5 GiB, instance billing", D("1314000"), D("0.0000024"), D("3.15")),
+        ("Memory, warm instances of 0.5 GiB, instance billing", D("1314000"), D("0.0000024"), D("3.15")),
     ]  # fmt: skip
     london = estimate([service("europe-west2", cpu_idle=False)], "gcp")
     assert [n.reason for n in london.not_priced] == [
@@ -150,9 +150,9 @@ def test_fly_extras_ipv4_certificates_and_their_free_allowance() -> None:
         res(FLY + "Cert", "w", hostname="*.example.com"),
     ]
     cost = estimate(resources, "fly").to_json()
-    assert lines(cost["items"]) == [
-        ("Dedicated IPv4", D("1"), D("2.0"), D("2.00")),
+    assert lines(cost["items"]) == [  # by resource name: c, v4, w
         ("Certificate app.example.com", D("1"), D("0.1"), D("0.10")),
+        ("Dedicated IPv4", D("1"), D("2.0"), D("2.00")),
         ("Wildcard certificate *.example.com", D("1"), D("1.0"), D("1.00")),
     ]
     assert cost["no_charge"] == [{"resource": "v6", "type": FLY + "Ip"}]

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 PREVIEW = WORKFLOWS / "preview.yml"
 DEPLOY = WORKFLOWS / "deploy.yml"
+PR_SUMMARY = WORKFLOWS / "pr-summary.yml"
 SETUP_ACTION = ROOT / ".github" / "actions" / "setup" / "action.yml"
 ACTIONLINT_DIR = ROOT / "tools" / "actionlint"
 
@@ -99,7 +100,7 @@ def uses_of(document: dict[str, Any]) -> Iterator[str]:
 
 
 def all_jobs() -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path in (PREVIEW, DEPLOY):
+    for path in (PREVIEW, DEPLOY, PR_SUMMARY):
         for name, job in load(path)["jobs"].items():
             yield path.name, name, job
 
@@ -118,7 +119,7 @@ def is_pinned(uses: str) -> bool:
 # --- schema ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [PREVIEW, DEPLOY], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [PREVIEW, DEPLOY, PR_SUMMARY], ids=lambda p: p.name)
 def test_workflow_matches_github_workflow_schema(path: Path) -> None:
     schema = vendored_schema("github-workflows.json")
     jsonschema.Draft7Validator.check_schema(schema)
@@ -172,14 +173,14 @@ def test_pin_rule(uses: str, pinned: bool) -> None:
     assert is_pinned(uses) is pinned
 
 
-@pytest.mark.parametrize("path", [PREVIEW, DEPLOY, SETUP_ACTION], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [PREVIEW, DEPLOY, PR_SUMMARY, SETUP_ACTION], ids=lambda p: p.name)
 def test_every_action_is_pinned_to_a_version(path: Path) -> None:
     used = list(uses_of(load(path)))
     assert used, f"{path.name} uses no actions; the walk over steps is broken"
     assert [u for u in used if not is_pinned(u)] == []
 
 
-@pytest.mark.parametrize("path", [PREVIEW, DEPLOY], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [PREVIEW, DEPLOY, PR_SUMMARY], ids=lambda p: p.name)
 def test_workflow_level_permissions_are_read_only(path: Path) -> None:
     assert load(path)["permissions"] == {"contents": "read"}
 
@@ -197,8 +198,11 @@ def test_pull_requests_write_only_on_the_commenting_job(
     workflow: str, name: str, job: dict[str, Any]
 ) -> None:
     comments = any(s["with"].get("comment-on-pr") is True for s in steps_using(job, PULUMI))
+    comments = comments or (workflow, name) == ("pr-summary.yml", "comment")
     assert (job["permissions"].get("pull-requests") == "write") is comments
-    assert comments is ((workflow, name) == ("preview.yml", "preview"))
+    assert comments is (
+        (workflow, name) in {("preview.yml", "preview"), ("pr-summary.yml", "comment")}
+    )
 
 
 @pytest.mark.parametrize(("workflow", "name", "job"), JOBS)
@@ -324,9 +328,73 @@ def test_plan_job_validates_then_plans_each_stack_into_a_collapsed_summary() -> 
     assert plan[-2:] == ['} >> "$GITHUB_STEP_SUMMARY"', 'exit "$status"']
     for step in job["steps"]:
         if "run" in step:
-            assert step["env"] == {"STACK": "${{ matrix.stack }}"}
+            assert step["env"]["STACK"] == "${{ matrix.stack }}"
     # Without pipefail, `plan | tee` would pass even when plan fails.
     assert load(PREVIEW)["defaults"] == {"run": {"shell": "bash"}}
+
+
+def test_plan_job_writes_the_pr_summary_against_the_base_branchs_own_plan() -> None:
+    job = load(PREVIEW)["jobs"]["plan"]
+    steps = job["steps"]
+    names = [s.get("name") or s["uses"].split("@")[0] for s in steps]
+    assert names[-4:] == [
+        "actions/checkout", "Base plan", "Pull-request summary", "actions/upload-artifact",
+    ]  # fmt: skip
+    checkout, base, summary, upload = steps[-4:]
+    # The base branch's commit, by its own code, apart from the PR's checkout; no credentials.
+    assert checkout["with"] == {
+        "ref": "${{ github.event.pull_request.base.sha }}",
+        "path": ".base",
+        "persist-credentials": False,
+    }
+    assert base["working-directory"] == ".base"
+    assert (
+        '.venv/bin/phxstack plan --json --stack "$STACK" > "$RUNNER_TEMP/base-plan.json"'
+        in (base["run"])
+    )
+    assert 'rm -f "$RUNNER_TEMP/base-plan.json"' in base["run"]  # no base, still a summary
+    assert (
+        '.venv/bin/phxstack plan --markdown "${base[@]}" --stack "$STACK" > "$out/summary.md"'
+        in summary["run"]
+    )
+    assert summary["env"] == {
+        "STACK": "${{ matrix.stack }}",
+        "PR_NUMBER": "${{ github.event.pull_request.number }}",
+    }
+    assert upload["with"]["name"] == "pr-summary-${{ matrix.stack }}"
+    # After a --strict failure too: a production violation is exactly when a reviewer needs it.
+    assert all(unwrap(s["if"]) == "!cancelled()" for s in (checkout, base, summary, upload))
+
+
+def test_pr_summary_comments_from_the_base_repository_without_running_pr_code() -> None:
+    workflow = load(PR_SUMMARY)
+    assert workflow["on"] == {"workflow_run": {"workflows": ["preview"], "types": ["completed"]}}
+    (job,) = workflow["jobs"].values()
+    assert unwrap(job["if"]) == "github.event.workflow_run.event == 'pull_request'"
+    assert job["permissions"] == {
+        "contents": "read", "actions": "read", "pull-requests": "write",
+    }  # fmt: skip
+    uses = [s["uses"].split("@")[0] for s in job["steps"] if "uses" in s]
+    assert uses == ["actions/download-artifact"]  # no checkout: the PR's code never runs here
+    assert job["steps"][0]["with"]["run-id"] == "${{ github.event.workflow_run.id }}"
+    text = yaml.safe_dump(job)
+    assert re.search(r"\bsecrets\.", text) is None
+    (post,) = [s for s in job["steps"] if "run" in s]
+    script = post["run"]
+    # The artifact is untrusted: a checked stack name, a PR whose head is the built commit,
+    # the body as a file, a hard size cap, and a comment of ours edited in place.
+    assert '[[ "$stack" =~ ^[A-Za-z0-9_.-]{1,100}$ ]]' in script
+    assert '"$(gh api "repos/$REPO/pulls/$pr" --jq .head.sha)" != "$HEAD_SHA"' in script
+    assert post["env"]["HEAD_SHA"] == "${{ github.event.workflow_run.head_sha }}"
+    assert 'head -c 65000 "$dir/summary.md"' in script
+    assert script.count('-F "body=@$RUNNER_TEMP/body.md"') == 2
+    assert 'select(.user.login == \\"github-actions[bot]\\")' in script
+
+
+def test_the_summary_marker_is_the_one_the_comment_workflow_looks_for() -> None:
+    from phxstack.summary import MARKER
+
+    assert MARKER.format(stack="$stack") in PR_SUMMARY.read_text(encoding="utf-8")
 
 
 def test_preview_job_is_skipped_for_fork_prs() -> None:
@@ -446,7 +514,7 @@ def run_actionlint(*paths: Path) -> list[dict[str, Any]]:
 
 
 def test_actionlint_finds_nothing_in_the_workflows() -> None:
-    findings = run_actionlint(PREVIEW, DEPLOY)
+    findings = run_actionlint(PREVIEW, DEPLOY, PR_SUMMARY)
     assert [f"{f['file']}:{f['line']}:{f['column']}: {f['message']}" for f in findings] == []
 
 
