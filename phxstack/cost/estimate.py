@@ -279,6 +279,7 @@ NO_CHARGE: dict[str, str] = {
     "docker:index/image:Image": "stored in the priced Artifact Registry repository",
     "docker-build:index:Image": "stored in the priced Artifact Registry repository",
     "time:index/sleep:Sleep": "a wait inside Pulumi, not a cloud resource",
+    "command:local:Command": "a command run where Pulumi runs; the job it starts is priced there",
     "pulumi-python:dynamic/fly:App": "an app is free; its machines are priced on Scale",
     "pulumi-python:dynamic/fly:Secrets": "app secrets are free",
     "pulumi-python:dynamic/fly:Deploy": "a release; its machines are priced on Scale",
