@@ -280,3 +280,8 @@ def test_a_supplied_secret_never_reaches_the_summary(tmp_path: Path) -> None:
     assert code == 0, err
     assert "my-phoenix-app-secrets-mailer-api-key" in md  # the secret's resources are listed
     assert CANARY not in md and CANARY not in err
+
+
+def test_a_base_plan_from_before_cost_existed_is_priced_at_the_defaults() -> None:
+    md = render_markdown(plan(service(3)), plan(service(2), with_cost=False))
+    assert "**Monthly cost:** $210.24 → $315.36 (**+$105.12**, +50.0%)" in md

@@ -216,3 +216,35 @@ def test_every_type_the_samples_register_is_priced_or_known_to_be_free() -> None
                 f"NO_CHARGE with the reason): {sorted({n['type'] for n in unknown})}"
             )
             assert cost["complete"], cost["not_priced"]
+
+
+def test_fly_machines_follow_each_process_groups_vm_and_mounts_in_fly_toml() -> None:
+    toml = "\n".join(
+        [
+            'app = "a"',
+            'primary_region = "iad"',
+            'vm = [{ memory = "512mb", cpu_kind = "shared", cpus = 2, processes = ["app"] },',
+            '      { size = "performance-1x", processes = ["worker"] }]',
+            "[[mounts]]",
+            'source = "data"',
+            'destination = "/data"',
+            'initial_size = "3gb"',
+            'processes = ["app"]',
+        ]
+    )
+    resources = [
+        res(FLY + "App", "app", name="a"),
+        res(FLY + "Deploy", "deploy", app="a", config=toml),
+        res(FLY + "Scale", "scale", app="a", region="iad", count=2),
+        res(FLY + "Scale", "scale-worker", app="a", region="lhr", count=1, process_group="worker"),
+    ]
+    cost = estimate(resources, "fly").to_json()
+    assert lines(cost["items"]) == [
+        ("Machines, shared-cpu-2x 512MB, iad, always running", D("2"), D("3.89"), D("7.78")),
+        # one 3 GB volume on each of the 2 app machines: 6 GB x $0.15
+        ("Volumes, 3 GB on each machine", D("6"), D("0.15"), D("0.90")),
+        # performance-1x takes 2 GB by default: $31.00 x 1.1346 in lhr = 35.1726
+        ("Machines, performance-1x 2GB, lhr, always running", D("1"), D("35.17260"),
+         D("35.17")),
+    ]  # fmt: skip
+    assert [i["usage_key"] for i in cost["depends_on_usage"]] == ["egress_gb", "volume_snapshot_gb"]
