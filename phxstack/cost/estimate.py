@@ -249,6 +249,26 @@ def add_free_tier(
     )
 
 
+def add_free_tiers(
+    ctx: Context,
+    tiers: Iterable[tuple[str, str, str, str]],
+    allowances: Mapping[str, Price],
+    prices: Mapping[str, Price],
+) -> None:
+    """Each (use key, name, allowance key, price key) the stack used, at what it would save."""
+    for use_key, name, free_key, price_key in tiers:
+        used = ctx.free_use.get(use_key)
+        if used:
+            allowance = allowances[free_key]
+            add_free_tier(
+                ctx.estimate,
+                name,
+                f"{allowance.value:,} {allowance.unit} a month",
+                min(used, allowance.value),
+                prices[price_key],
+            )
+
+
 def not_priced(r: Resource, reason: str) -> NotPriced:
     return NotPriced(r.name, r.type, r.urn, reason)
 

@@ -20,7 +20,7 @@ from phxstack.cost.estimate import (
     Priced,
     Pricer,
     Resource,
-    add_free_tier,
+    add_free_tiers,
     known,
     line,
     not_priced,
@@ -327,9 +327,4 @@ def stack_items(ctx: Context) -> None:
         )  # fmt: skip
         if snapshots:
             ctx.add_free_use("volume_snapshot_gb", snapshots)
-    for use_key, name, free_key, price_key in FREE_TIERS:
-        used = ctx.free_use.get(use_key)
-        if used:
-            allowance = FLY_FREE[free_key]
-            add_free_tier(est, name, f"{allowance.value:,} {allowance.unit} a month",
-                          min(used, allowance.value), FLY[price_key])  # fmt: skip
+    add_free_tiers(ctx, FREE_TIERS, FLY_FREE, FLY)

@@ -19,7 +19,7 @@ from phxstack.cost.estimate import (
     Priced,
     Pricer,
     Resource,
-    add_free_tier,
+    add_free_tiers,
     known,
     line,
     not_priced,
@@ -33,6 +33,7 @@ from phxstack.cost.prices import (
     MEMORYSTORE_BANDS,
     SECONDS_PER_HOUR,
     SERVERLESS_VPC_CONNECTOR_MIN_INSTANCES,
+    Price,
     cloud_run_rates,
 )
 
@@ -153,16 +154,11 @@ def cloud_run_service(r: Resource, ctx: Context) -> Priced:
         extra = None if active_h is None else max(Decimal(0), active_h - warm * HOURS)
         if extra is None or extra or not warm:
             # Instances above the minimum live while there is work, and are billed the whole
-            # time. Approximate: the idle minutes before Cloud Run stops one are not counted.
-            note = "busy hours beyond the warm instances' (usage.active_instance_hours)"
-            out += [
-                line(r, f"CPU, instances above the minimum ({size_text})", "vCPU-seconds",
-                     None if extra is None else extra * SECONDS_PER_HOUR * cpu,
-                     rates.instance_vcpu, usage_key="active_instance_hours", note=note),
-                line(r, "Memory, instances above the minimum", "GiB-seconds",
-                     None if extra is None else extra * SECONDS_PER_HOUR * gib,
-                     rates.instance_gib, usage_key="active_instance_hours", note=note),
-            ]  # fmt: skip
+            # time they live.
+            out += _busy_lines(
+                r, f"instances above the minimum ({size_text})", "instances above the minimum",
+                hours=extra, size=(cpu, gib), rates=(rates.instance_vcpu, rates.instance_gib),
+            )  # fmt: skip
         billed_vcpu_s = warm_s * cpu + (extra or 0) * SECONDS_PER_HOUR * cpu
         billed_gib_s = warm_s * gib + (extra or 0) * SECONDS_PER_HOUR * gib
         ctx.add_free_use("instance_vcpu", billed_vcpu_s)
@@ -181,26 +177,24 @@ def cloud_run_service(r: Resource, ctx: Context) -> Priced:
         busy_other = None if active_h is None else active_h - (busy_warm or 0)
         # While a request or socket is open a warm instance pays the active rate instead of
         # the idle one: the difference is what LiveView sockets cost on top of the floor.
-        premium = rates.active_vcpu.value - rates.idle_vcpu.value
-        if warm:
-            out.append(
-                line(r, "CPU, warm instances busy: active rate above the idle rate",
-                     "vCPU-seconds",
-                     None if busy_warm is None else busy_warm * SECONDS_PER_HOUR * cpu,
-                     rates.active_vcpu, unit_price=premium, usage_key="active_instance_hours",
-                     note=f"active {rates.active_vcpu.value} - idle {rates.idle_vcpu.value} "
-                     "per vCPU-second; memory costs the same idle or active")
-            )  # fmt: skip
+        busy_s = None if busy_warm is None else busy_warm * SECONDS_PER_HOUR
+        for what, amount, active, idle in (
+            ("CPU", cpu, rates.active_vcpu, rates.idle_vcpu),
+            ("Memory", gib, rates.active_gib, rates.idle_gib),
+        ):
+            premium = active.value - idle.value
+            if warm and premium:  # in Tier 1, memory costs the same idle or active
+                out.append(
+                    line(r, f"{what}, warm instances busy: active rate above the idle rate",
+                         active.unit + "s", None if busy_s is None else busy_s * amount, active,
+                         unit_price=premium, usage_key="active_instance_hours",
+                         note=f"active {active.value} - idle {idle.value} per {active.unit}")
+                )  # fmt: skip
         if busy_other is None or busy_other or not warm:
-            note = "busy hours beyond the warm instances' (usage.active_instance_hours)"
-            out += [
-                line(r, f"CPU, other instances while busy ({size_text})", "vCPU-seconds",
-                     None if busy_other is None else busy_other * SECONDS_PER_HOUR * cpu,
-                     rates.active_vcpu, usage_key="active_instance_hours", note=note),
-                line(r, "Memory, other instances while busy", "GiB-seconds",
-                     None if busy_other is None else busy_other * SECONDS_PER_HOUR * gib,
-                     rates.active_gib, usage_key="active_instance_hours", note=note),
-            ]  # fmt: skip
+            out += _busy_lines(
+                r, f"other instances while busy ({size_text})", "other instances while busy",
+                hours=busy_other, size=(cpu, gib), rates=(rates.active_vcpu, rates.active_gib),
+            )  # fmt: skip
         requests = ctx.usage_value("requests")
         out.append(
             line(r, "Requests (request billing)", "requests", requests, rates.requests,
@@ -212,6 +206,31 @@ def cloud_run_service(r: Resource, ctx: Context) -> Priced:
         if requests is not None:
             ctx.add_free_use("requests", requests)
     return out
+
+
+def _busy_lines(
+    r: Resource,
+    cpu_label: str,
+    memory_label: str,
+    *,
+    hours: Decimal | None,
+    size: tuple[Decimal, Decimal],
+    rates: tuple[Price, Price],
+) -> Priced:
+    """CPU and memory of instances that run only while busy (None hours: no assumption).
+
+    Approximate: the idle minutes before Cloud Run stops such an instance are not counted.
+    """
+    seconds = None if hours is None else hours * SECONDS_PER_HOUR
+    note = "busy hours beyond the warm instances' (usage.active_instance_hours)"
+    return [
+        line(r, f"{what}, {label}", unit, None if seconds is None else seconds * amount, price,
+             usage_key="active_instance_hours", note=note)
+        for what, label, unit, amount, price in (
+            ("CPU", cpu_label, "vCPU-seconds", size[0], rates[0]),
+            ("Memory", memory_label, "GiB-seconds", size[1], rates[1]),
+        )
+    ]  # fmt: skip
 
 
 def cloud_run_job(r: Resource, ctx: Context) -> Priced:
@@ -506,9 +525,4 @@ def stack_items(ctx: Context) -> None:
         )  # fmt: skip
         if accesses:
             ctx.add_free_use("secret_accesses", accesses)
-    for use_key, name, free_key, price_key in FREE_TIERS:
-        used = ctx.free_use.get(use_key)
-        if used:
-            allowance = GCP_FREE[free_key]
-            add_free_tier(est, name, f"{allowance.value:,} {allowance.unit} a month",
-                          min(used, allowance.value), GCP[price_key])  # fmt: skip
+    add_free_tiers(ctx, FREE_TIERS, GCP_FREE, GCP)
