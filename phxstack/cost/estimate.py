@@ -240,6 +240,25 @@ def line(
     )
 
 
+def stack_usage(
+    ctx: Context,
+    r: Resource,
+    component: str,
+    unit: str,
+    *,
+    usage_key: str,
+    price: Price,
+    free_use: str | None = None,
+) -> None:
+    """A usage item of the whole stack (egress, snapshots), priced at `r`'s price."""
+    quantity = ctx.usage_value(usage_key)
+    ctx.estimate.lines.append(
+        line(r, component, unit, quantity, price, usage_key=usage_key, resource=STACK)
+    )
+    if quantity and free_use:
+        ctx.add_free_use(free_use, quantity)
+
+
 def add_free_tier(
     est: Estimate, name: str, allowance: str, quantity: Decimal, price: Price
 ) -> None:

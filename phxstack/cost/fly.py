@@ -15,7 +15,6 @@ from typing import Any
 
 from config.units import UnitError, parse_size_mib
 from phxstack.cost.estimate import (
-    STACK,
     Context,
     Priced,
     Pricer,
@@ -24,6 +23,7 @@ from phxstack.cost.estimate import (
     known,
     line,
     not_priced,
+    stack_usage,
 )
 from phxstack.cost.prices import (
     FLY,
@@ -313,18 +313,10 @@ def stack_items(ctx: Context) -> None:
                 not_priced(apps[0], f"Fly egress from {region} is not in the price table")
             )
         else:
-            est.lines.append(
-                line(apps[0], f"Internet egress from {region}", "GB",
-                     ctx.usage_value("egress_gb"), FLY[key], usage_key="egress_gb",
-                     resource=STACK)
-            )  # fmt: skip
+            stack_usage(ctx, apps[0], f"Internet egress from {region}", "GB",
+                        usage_key="egress_gb", price=FLY[key])  # fmt: skip
     if ctx.free_use.get("volumes") and apps:
-        snapshots = ctx.usage_value("volume_snapshot_gb")
-        est.lines.append(
-            line(apps[0], "Volume snapshots (daily, kept 5 days)", "GB", snapshots,
-                 FLY["volume_snapshot_gb_month"], usage_key="volume_snapshot_gb",
-                 resource=STACK)
-        )  # fmt: skip
-        if snapshots:
-            ctx.add_free_use("volume_snapshot_gb", snapshots)
+        stack_usage(ctx, apps[0], "Volume snapshots (daily, kept 5 days)", "GB",
+                    usage_key="volume_snapshot_gb", price=FLY["volume_snapshot_gb_month"],
+                    free_use="volume_snapshot_gb")  # fmt: skip
     add_free_tiers(ctx, FREE_TIERS, FLY_FREE, FLY)

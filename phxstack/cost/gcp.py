@@ -23,6 +23,7 @@ from phxstack.cost.estimate import (
     known,
     line,
     not_priced,
+    stack_usage,
 )
 from phxstack.cost.prices import (
     GCP,
@@ -501,15 +502,12 @@ def stack_items(ctx: Context) -> None:
     if services:
         service = services[0]
         region = str(service.inputs.get("location") or "")
-        egress = ctx.usage_value("egress_gb")
         if region in GCP_PRICED_REGIONS:
-            est.lines.append(
-                line(service, "Internet egress, Premium tier (first TiB)", "GB", egress,
-                     GCP["internet_egress_premium_gb_0_1tib"], usage_key="egress_gb",
-                     resource=STACK)
+            stack_usage(
+                ctx, service, "Internet egress, Premium tier (first TiB)", "GB",
+                usage_key="egress_gb", price=GCP["internet_egress_premium_gb_0_1tib"],
+                free_use="egress",
             )  # fmt: skip
-            if egress:
-                ctx.add_free_use("egress", egress)
         else:
             est.not_priced.append(
                 NotPriced(STACK, service.type, None,
@@ -517,12 +515,9 @@ def stack_items(ctx: Context) -> None:
             )  # fmt: skip
     versions = ctx.of_type("gcp:secretmanager/secretVersion:SecretVersion")
     if versions:
-        accesses = ctx.usage_value("secret_access_operations")
-        est.lines.append(
-            line(versions[0], "Secret Manager access operations", "operations", accesses,
-                 GCP["secret_manager_access_per_10k"], usage_key="secret_access_operations",
-                 resource=STACK)
+        stack_usage(
+            ctx, versions[0], "Secret Manager access operations", "operations",
+            usage_key="secret_access_operations", price=GCP["secret_manager_access_per_10k"],
+            free_use="secret_accesses",
         )  # fmt: skip
-        if accesses:
-            ctx.add_free_use("secret_accesses", accesses)
     add_free_tiers(ctx, FREE_TIERS, GCP_FREE, GCP)
