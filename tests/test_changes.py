@@ -172,6 +172,7 @@ def _fly_registrations(tmp_path: Path, database: dict[str, Any]) -> dict[str, An
     raw = yaml.safe_load((ROOT / "infera.yaml").read_text(encoding="utf-8"))
     raw["app"]["path"] = str(ROOT / "examples" / "my_app")
     raw.update(database=database, storage={}, domain="app.example.com")
+    raw["cache"]["plan"] = "Fixed 250MB"  # so Redis registers a plan, which replaces it
     raw["deployment"]["dedicated_ipv4"] = True
     raw["env_vars"].pop("PHX_HOST")
     raw.pop("environments")
@@ -206,6 +207,8 @@ def test_fly_replace_rules_are_what_each_provider_diff_replaces(kind: str, tmp_p
         provider = dill.loads(base64.b64decode(unwrap(blob) if is_secret(blob) else blob))
         olds = {k: v for k, v in r.inputs.items() if k != DYNAMIC_PROVIDER_KEY}
         rules = {path for path, _ in REPLACE_ON[type_]}
+        # Each field the table names is set by the program here, so each is really diffed.
+        assert rules <= set(olds), (type_, rules - set(olds))
         for key, value in olds.items():
             if is_secret(value) or isinstance(value, dict | list):
                 continue  # secret values and maps are not compared offline
