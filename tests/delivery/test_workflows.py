@@ -35,6 +35,8 @@ STACKS = ["dev", "staging", "prod"]
 GCP_AUTH = "google-github-actions/auth"
 PULUMI = "pulumi/actions"
 FLYCTL = "superfly/flyctl-actions/setup-flyctl"
+GCLOUD = "google-github-actions/setup-gcloud"
+GCLOUD_STEP = f"{GCLOUD}@v2"
 SETUP = "./.github/actions/setup"
 FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository"
 DRIFT_GUARD = "github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'"
@@ -237,7 +239,9 @@ def test_pulumi_runs_in_exactly_the_credentialed_jobs() -> None:
 def test_pulumi_runs_after_checkout_venv_and_auth_with_its_tokens(
     workflow: str, name: str, job: dict[str, Any]
 ) -> None:
-    steps = [s.get("uses", "run").split("@")[0] for s in job["steps"]]
+    steps = [
+        s.get("uses", "run").split("@")[0] for s in job["steps"] if s.get("uses") != GCLOUD_STEP
+    ]
     # Pulumi.yaml's `virtualenv: .venv` must exist, flyctl be on PATH for the Fly providers,
     # GCP creds be exported and the pack's config written, before pulumi.
     assert steps == ["actions/checkout", SETUP, FLYCTL, GCP_AUTH, "run", PULUMI]
@@ -257,6 +261,21 @@ def test_flyctl_is_installed_exactly_where_pulumi_runs(
     assert len(installs) == int(bool(steps_using(job, PULUMI)))
     for step in installs:
         assert step["uses"] == "superfly/flyctl-actions/setup-flyctl@1.5"
+
+
+@pytest.mark.parametrize(("workflow", "name", "job"), JOBS)
+def test_gcloud_is_installed_after_auth_exactly_where_pulumi_up_runs(
+    workflow: str, name: str, job: dict[str, Any]
+) -> None:
+    # `up` on GCP runs the migrations job with `gcloud run jobs execute --wait`
+    # (components/gcp/migrations.py); preview and the drift check never execute it.
+    (pulumi,) = steps_using(job, PULUMI) or [{}]
+    runs_up = pulumi.get("with", {}).get("command") == "up"
+    uses = [s.get("uses", "") for s in job["steps"]]
+    assert uses.count(GCLOUD_STEP) == int(runs_up)
+    if runs_up:
+        auth = next(i for i, u in enumerate(uses) if u.startswith(GCP_AUTH))
+        assert uses[auth + 1] == GCLOUD_STEP
 
 
 @pytest.mark.parametrize(("workflow", "name", "job"), PULUMI_JOBS)
