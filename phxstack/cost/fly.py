@@ -36,6 +36,7 @@ from phxstack.cost.prices import (
     FLY_REGION_MULTIPLIER,
     FLY_UPSTASH_FIXED_MONTH,
     SECONDS_PER_HOUR,
+    TABLE_SOURCES,
     Price,
 )
 
@@ -84,7 +85,8 @@ def _machine_price(preset: str, mib: int, region: str) -> tuple[Price, str] | st
     value, key, how = iad
     where = "" if multiplier == 1 else f"the iad price x{multiplier}, Fly's {region} premium"
     note = "; ".join(part for part in (how, where) if part)
-    return Price(key, value * multiplier, "machine-month", "S2"), note
+    source = TABLE_SOURCES[key] if key in TABLE_SOURCES else FLY[key].source
+    return Price(key, value * multiplier, "machine-month", source), note
 
 
 def _size_text(preset: str, mib: int) -> str:
@@ -189,7 +191,7 @@ def postgres(r: Resource, ctx: Context) -> Priced:
         return [
             line(r, f"Managed Postgres, {plan} plan (HA, backups, pooling included)", "clusters",
                  Decimal(1), Price("managed_postgres_plans_monthly", FLY_MPG_PLAN_MONTH[plan],
-                                   "month", "S3")),
+                                   "month", TABLE_SOURCES["managed_postgres_plans_monthly"])),
             line(r, "Managed Postgres storage", "GB", gb,
                  FLY["managed_postgres_storage_gb_month"]),
         ]  # fmt: skip
@@ -225,7 +227,7 @@ def redis(r: Resource, ctx: Context) -> Priced:
     return [
         line(r, f"Upstash Redis, {plan} plan", "plans", Decimal(1),
              Price("upstash_redis_fixed_plans_monthly", FLY_UPSTASH_FIXED_MONTH[name], "month",
-                   "S4"))
+                   TABLE_SOURCES["upstash_redis_fixed_plans_monthly"]))
     ]  # fmt: skip
 
 

@@ -454,7 +454,12 @@ def global_address(r: Resource, ctx: Context) -> Priced:
     # An internal range reserved for private services access is free; an external one is not.
     if r.inputs.get("purpose") == "VPC_PEERING" or r.inputs.get("addressType") == "INTERNAL":
         return []
-    return [not_priced(r, "external static addresses are not in the price table")]
+    # The table's external IPv4 prices are for addresses on VMs, or reserved and unused; a
+    # global address serves a load balancer, whose forwarding rules the table does not price.
+    return [
+        not_priced(r, "a global external address is billed with a load balancer's forwarding "
+                   "rules, which the price table does not have")
+    ]  # fmt: skip
 
 
 PRICERS: dict[str, Pricer] = {

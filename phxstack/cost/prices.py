@@ -76,9 +76,27 @@ SOURCES: dict[str, Source] = {
             "undated crawl",
         ),
         Source(
+            "S14",
+            "Fly Postgres create presets",
+            "fly.io/docs/postgres (fly pg create presets)",
+            "2026-08-07",
+        ),
+        Source(
+            "S16",
+            "Cloud Run WebSockets: a WebSocket stream is an HTTP request",
+            "cloud.google.com/run/docs/triggering/websockets",
+            "undated crawl",
+        ),
+        Source(
             "S17",
             "Serverless VPC Access (connector instances, minimum 2)",
             "cloud.google.com/vpc/docs/serverless-vpc-access",
+            "undated crawl",
+        ),
+        Source(
+            "S18",
+            "Cloud Run billing settings (instance-based billing for steady traffic)",
+            "cloud.google.com/run/docs/configuring/billing-settings",
             "undated crawl",
         ),
     )
@@ -135,6 +153,14 @@ GCP: dict[str, Price] = {
             "S1",
         ),
         _p("cloud_run_requests_per_million_request_billing", "0.40", "requests", "S1", 1_000_000),
+        # Committed-use prices for instance-based billing: not applied (list prices only), kept
+        # so a reader can compare. S1 as captured shows the same 1 y and 3 y Cloud Run CUD; the
+        # Compute Flexible CUD for 3 y is lower.
+        _p("cloud_run_cud_1y_vcpu_second_instance_billing", "0.00001494", "vCPU-second", "S1"),
+        _p("cloud_run_cud_1y_gib_second_instance_billing", "0.00000166", "GiB-second", "S1"),
+        _p("cloud_run_cud_3y_vcpu_second_instance_billing", "0.00001494", "vCPU-second", "S1"),
+        _p("cloud_run_flexible_cud_3y_vcpu_second", "0.00000972", "vCPU-second", "S1"),
+        _p("cloud_run_flexible_cud_3y_gib_second", "0.00000108", "GiB-second", "S1"),
         # Worker pools (no requests, instances always on), per instance-second of size.
         _p("cloud_run_worker_pool_vcpu_second", "0.000011244", "vCPU-second", "S1"),
         _p("cloud_run_worker_pool_gib_second", "0.000001235", "GiB-second", "S1"),
@@ -173,6 +199,9 @@ GCP: dict[str, Price] = {
         _p("cloud_sql_storage_hdd_gb_month", "0.09", "GB-month", "S7"),
         _p("cloud_sql_storage_hdd_gb_month_ha", "0.18", "GB-month", "S7"),
         _p("cloud_sql_backup_gb_month", "0.08", "GB-month", "S6"),
+        # Charged only while the instance is stopped with its IPv4 assigned; a running instance
+        # (all this program makes) does not pay it.
+        _p("cloud_sql_ipv4_idle_hour", "0.01", "hour", "S6,S7,S8"),
         # Memorystore for Redis, by capacity band (M1 1-4 GB ... M5 > 100 GB).
         _p("memorystore_redis_basic_m1_gb_hour", "0.049", "GB-hour", "S6"),
         _p("memorystore_redis_basic_m2_gb_hour", "0.027", "GB-hour", "S6"),
@@ -192,12 +221,27 @@ GCP: dict[str, Price] = {
         # Secret Manager: automatic replication is billed as one location (S10).
         _p("secret_manager_active_version_month", "0.06", "version-month", "S10,S6"),
         _p("secret_manager_access_per_10k", "0.03", "operations", "S10,S6", 10_000),
+        # The program configures no rotation, so no notification is sent.
+        _p("secret_manager_rotation_notification", "0.05", "notifications", "S10,S6"),
         # Artifact Registry: the same price for regional and multi-region repositories (S11).
         _p("artifact_registry_storage_gb_month", "0.1", "GB-month", "S11,S6"),
+        # Pulling images in the repository's own location (Cloud Run does) is free.
+        _p("artifact_registry_egress_same_location_gb", "0.0", "GB", "S11"),
         # Serverless VPC Access connectors run e2-micro instances, at least two (S17).
         _p("serverless_vpc_connector_e2_micro_instance_hour", "0.0083764275", "hour", "S8"),
-        # Premium-tier internet egress from us-central1, first TiB.
+        _p("compute_e2_micro_month_730h", "6.11", "month", "S8"),
+        # Direct VPC egress (what this program uses to reach Memorystore) runs no VMs.
+        _p("direct_vpc_egress_fixed_cost", "0.0", "month", "S1,S17"),
+        # Premium-tier internet egress from us-central1, by monthly volume; China and Australia
+        # cost more for the first TiB.
         _p("internet_egress_premium_gb_0_1tib", "0.12", "GB", "S8"),
+        _p("internet_egress_premium_gb_1_10tib", "0.11", "GB", "S8"),
+        _p("internet_egress_premium_gb_over_10tib", "0.08", "GB", "S8"),
+        _p("internet_egress_premium_gb_china_0_1tib", "0.23", "GB", "S8"),
+        _p("internet_egress_premium_gb_australia_0_1tib", "0.19", "GB", "S8"),
+        # External IPv4 addresses: cheaper in use by a VM than reserved and unused.
+        _p("external_ipv4_in_use_hour", "0.005", "hour", "S8"),
+        _p("external_ipv4_unused_hour", "0.01", "hour", "S8"),
     )
 }
 
@@ -213,10 +257,25 @@ GCP_FREE: dict[str, Price] = {
         _p("cloud_run_internet_egress_free_gib_north_america", "1", "GiB", "S1"),
         _p("secret_manager_free_active_versions", "6", "versions", "S10"),
         _p("secret_manager_free_access_operations", "10000", "operations", "S10"),
+        _p("secret_manager_free_rotation_notifications", "3", "notifications", "S10"),
         _p("artifact_registry_free_storage_gb", "0.5", "GB", "S11"),
     )
 }
 
+# Billing rules that are not prices, with their sources.
+GCP_RULES: dict[str, Price] = {
+    p.key: p
+    for p in (
+        # Instance-based billing bills an instance's whole life, at least a minute of it.
+        _p("cloud_run_instance_billing_min_billable_seconds_per_instance_start", "60", "seconds",
+           "S1"),
+        _p("cloud_run_billing_granularity", "0.1", "seconds", "S1"),  # rounded up to 100 ms
+        # Regional (HA) Cloud SQL costs twice zonal, compute and storage (the _ha prices).
+        _p("cloud_sql_ha_multiplier", "2.0", "x zonal", "S6"),
+        _p("memorystore_redis_min_capacity_gb", "1", "GB", "S6"),
+        _p("serverless_vpc_connector_min_instances", "2", "instances", "S17"),
+    )
+}  # fmt: skip
 SERVERLESS_VPC_CONNECTOR_MIN_INSTANCES = 2  # S17
 MEMORYSTORE_BANDS: tuple[tuple[int, str], ...] = (  # upper bound in GB -> band (S6)
     (4, "m1"),
@@ -338,18 +397,35 @@ FLY: dict[str, Price] = {
         _p("machine_ram_gb_second_derived", "1.9333e-06", "GB-second", "S2"),
         # Volumes are billed while they exist, attached or not, machine running or not.
         _p("volume_gb_month", "0.15", "GB-month", "S2"),
+        # A stopped machine pays for its root filesystem only; this program never stops one.
+        _p("stopped_machine_rootfs_gb_month", "0.15", "GB-month", "S2"),
         _p("volume_snapshot_gb_month", "0.08", "GB-month", "S2"),
         _p("dedicated_ipv4_month", "2.0", "month", "S2"),
+        _p("static_egress_ip_hour", "0.005", "hour", "S2"),
         _p("cert_single_hostname_month", "0.1", "month", "S2"),
         _p("cert_wildcard_month", "1.0", "month", "S2"),
         _p("egress_internet_gb_na_eu", "0.02", "GB", "S2"),
         _p("egress_internet_gb_apac_oceania_sa", "0.04", "GB", "S2"),
         _p("egress_internet_gb_africa_india", "0.12", "GB", "S2"),
+        # Private traffic between regions (granular rates, orgs created after 2024-07-18), by
+        # the same region groups; same-region traffic is free.
+        _p("private_cross_region_gb_na_eu", "0.006", "GB", "S2"),
+        _p("private_cross_region_gb_apac_oceania_sa", "0.015", "GB", "S2"),
+        _p("private_cross_region_gb_africa_india", "0.05", "GB", "S2"),
+        # Prepaid yearly reservation blocks take this fraction off CPU and extra-RAM charges;
+        # not applied (list prices only).
+        _p("reservation_discount", "0.4", "fraction", "S2"),
         _p("managed_postgres_storage_gb_month", "0.28", "GB-month", "S3"),
         _p("upstash_redis_payg_per_100k_commands", "0.2", "commands", "S4", 100_000),
+        _p("upstash_redis_prod_pack_month", "200", "month", "S4"),
         _p("tigris_standard_gb_month", "0.02", "GB-month", "S5"),
+        _p("tigris_infrequent_access_gb_month", "0.01", "GB-month", "S5"),
+        _p("tigris_archive_gb_month", "0.004", "GB-month", "S5"),
+        _p("tigris_multiregion_standard_gb_month", "0.025", "GB-month", "S5"),
         _p("tigris_class_a_per_1000", "0.005", "operations", "S5", 1000),
+        _p("tigris_multiregion_class_a_per_1000", "0.01", "operations", "S5", 1000),
         _p("tigris_class_b_per_1000", "0.0005", "operations", "S5", 1000),
+        _p("tigris_egress_gb", "0.0", "GB", "S5"),  # Fly bills Machine-to-Tigris as egress
     )
 }
 FLY_FREE: dict[str, Price] = {
@@ -361,6 +437,30 @@ FLY_FREE: dict[str, Price] = {
         _p("tigris_free_class_a", "10000", "operations", "S5"),
         _p("tigris_free_class_b", "100000", "operations", "S5"),
     )
+}
+# The same machines per second of running, as Fly lists them (S2).
+FLY_MACHINE_SECOND_IAD: dict[str, dict[int, Decimal]] = {
+    preset: {mib: Decimal(v) for mib, v in sizes.items()}
+    for preset, sizes in {
+        "shared-cpu-1x": {256: "7.5e-07", 512: "1.23e-06", 1024: "2.2e-06", 2048: "4.13e-06"},
+        "shared-cpu-2x": {512: "1.5e-06", 1024: "2.46e-06", 2048: "4.4e-06", 4096: "8.26e-06"},
+        "shared-cpu-4x": {1024: "3e-06", 2048: "4.93e-06", 4096: "8.79e-06", 8192: "1.651e-05"},
+        "shared-cpu-8x": {
+            2048: "6e-06", 4096: "9.86e-06", 8192: "1.758e-05", 16384: "3.302e-05"
+        },
+        "performance-1x": {2048: "1.196e-05", 4096: "1.582e-05", 8192: "2.354e-05"},
+        "performance-2x": {4096: "2.392e-05", 8192: "3.164e-05", 16384: "4.708e-05"},
+        "performance-4x": {8192: "4.784e-05", 16384: "6.328e-05", 32768: "9.416e-05"},
+        "performance-8x": {16384: "9.568e-05", 32768: "0.00012656", 65536: "0.00018832"},
+        "performance-16x": {32768: "0.00019136", 65536: "0.00025312", 131072: "0.00037664"},
+    }.items()
+}  # fmt: skip
+# Unmanaged Fly Postgres presets of `fly pg create` (S14): (machines, preset, MiB each, GB of
+# volume each, Fly's monthly figure in iad). Ordinary machines and volumes, priced as such.
+FLY_POSTGRES_PRESETS: dict[str, tuple[int, str, int, int, Decimal]] = {
+    "development_preset": (1, "shared-cpu-1x", 256, 1, Decimal("2.09")),
+    "production_preset_small": (3, "shared-cpu-2x", 4096, 40, Decimal("82.2")),
+    "production_preset_large": (3, "shared-cpu-4x", 8192, 80, Decimal("164.37")),
 }
 # Managed Postgres plans, per month with HA, backups and pooling included (S3). Fly publishes
 # one price for every region it offers them in.
@@ -382,6 +482,21 @@ FLY_UPSTASH_FIXED_MONTH: dict[str, Decimal] = {
     "fixed_5gb": Decimal("100"),
     "fixed_10gb": Decimal("200"),
     "fixed_50gb": Decimal("400"),
+}
+# A fixed plan's price for each read region added to it, and the bandwidth it includes (S4).
+FLY_UPSTASH_READ_REGION_MONTH: dict[str, Decimal] = {
+    "fixed_250mb": Decimal("5"),
+    "fixed_1gb": Decimal("10"),
+    "fixed_5gb": Decimal("50"),
+    "fixed_10gb": Decimal("100"),
+    "fixed_50gb": Decimal("200"),
+}
+FLY_UPSTASH_BANDWIDTH_GB: dict[str, int] = {
+    "fixed_250mb": 50,
+    "fixed_1gb": 100,
+    "fixed_5gb": 500,
+    "fixed_10gb": 1000,
+    "fixed_50gb": 5000,
 }
 # Machine prices relative to iad, from Fly's per-region tables (S2). Volumes, IPs and
 # certificates are not shown as priced per region; egress is priced by region group.
@@ -406,6 +521,25 @@ FLY_EGRESS_GROUP: dict[str, str] = {
     **dict.fromkeys(("gru", "nrt", "sin", "syd"), "egress_internet_gb_apac_oceania_sa"),
     **dict.fromkeys(("bom", "jnb"), "egress_internet_gb_africa_india"),
 }
+
+
+# The source of each table above that is not a dict of `Price`s, by its key in the facts.
+TABLE_SOURCES: dict[str, str] = {
+    "tier1_regions": "S1",
+    "tier2_regions": "S1",
+    "machines_monthly_usd_iad": "S2",
+    "machines_per_second_usd_iad": "S2",
+    "region_multipliers": "S2",
+    "fly_postgres_unmanaged": "S2,S14",
+    "managed_postgres_plans_monthly": "S3",
+    "managed_postgres_regions": "S3",
+    "upstash_redis_fixed_plans_monthly": "S4",
+}
+
+
+def table_as_of(key: str) -> str:
+    """When the source of table `key` (TABLE_SOURCES) was true: the oldest, for several."""
+    return min(SOURCES[s].as_of for s in TABLE_SOURCES[key].split(","))
 
 
 def all_prices() -> dict[str, Price]:

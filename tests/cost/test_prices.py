@@ -1,5 +1,6 @@
 """The price table says what the facts say: every price, allowance, region list and source date
-in phxstack/cost/prices.py equals the compiled pricing facts (tests/cost/facts/prices.json)."""
+in phxstack/cost/prices.py equals the compiled pricing facts (tests/cost/facts/prices.json, and
+prose.json for the few the facts give only in words), and every fact is in the table."""
 
 from __future__ import annotations
 
@@ -15,17 +16,31 @@ from phxstack.cost import prices
 FACTS: dict[str, Any] = json.loads(
     (Path(__file__).parent / "facts" / "prices.json").read_text(encoding="utf-8")
 )
-GCP_FACTS = {**FACTS["gcp"]["us-central1"], **FACTS["gcp"]["tier2_and_regions"]}
-FLY_FACTS = FACTS["fly"]["iad"]
+PROSE: dict[str, Any] = json.loads(
+    (Path(__file__).parent / "facts" / "prose.json").read_text(encoding="utf-8")
+)
+GCP_FACTS = {
+    **FACTS["gcp"]["us-central1"],
+    **FACTS["gcp"]["tier2_and_regions"],
+    **PROSE["gcp"],
+}
+FLY_FACTS = {**FACTS["fly"]["iad"], **PROSE["fly"]}
+# Facts that are not prices, and where the table keeps what they say instead.
+NOT_PRICES = {
+    "tier_source": "the source of tier1_regions and tier2_regions (TABLE_SOURCES)",
+    "default_region": "iad, the region FLY_MACHINE_MONTH_IAD is for",
+    "month_convention": "FLY_HOURS_PER_MONTH",
+    "machine_memory_limits": "a sizing rule: config.limits.FLY_SIZES refuses other sizes",
+}
 
 
 def _fact(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
-@pytest.mark.parametrize("key", sorted({**prices.GCP, **prices.GCP_FREE}))
+@pytest.mark.parametrize("key", sorted({**prices.GCP, **prices.GCP_FREE, **prices.GCP_RULES}))
 def test_every_gcp_price_is_the_fact_with_its_source(key: str) -> None:
-    price = {**prices.GCP, **prices.GCP_FREE}[key]
+    price = {**prices.GCP, **prices.GCP_FREE, **prices.GCP_RULES}[key]
     fact = GCP_FACTS[key]
     assert price.value == _fact(fact["value"])
     assert price.source == fact["source"]
@@ -39,6 +54,72 @@ def test_every_fly_price_is_the_fact_with_its_source(key: str) -> None:
     assert price.source == fact["source"]
 
 
+def test_every_fact_is_in_the_table_or_named_as_not_a_price() -> None:
+    """A price the facts give and the table lacks would be priced by nobody, silently."""
+    in_table = {
+        *prices.all_prices(),
+        *prices.GCP_RULES,
+        *prices.TABLE_SOURCES,
+        "upstash_redis_fixed_plans_monthly",
+    }
+    facts = {*GCP_FACTS, *FLY_FACTS}
+    assert sorted(facts - in_table) == sorted(NOT_PRICES)
+    assert set(NOT_PRICES) <= facts  # no stale excuse
+
+
+@pytest.mark.parametrize("key", sorted(prices.TABLE_SOURCES))
+def test_every_table_names_the_facts_source_and_its_date(key: str) -> None:
+    fact_source = {**GCP_FACTS, **FLY_FACTS}.get(key, {})
+    source = fact_source["source"] if isinstance(fact_source, dict) else GCP_FACTS["tier_source"]
+    assert prices.TABLE_SOURCES[key] == source
+    assert prices.table_as_of(key) == min(prices.SOURCES[s].as_of for s in source.split(","))
+
+
+def test_ha_cloud_sql_prices_are_the_zonal_ones_times_the_ha_multiplier() -> None:
+    multiplier = prices.GCP_RULES["cloud_sql_ha_multiplier"].value
+    ha = [k for k in prices.GCP if k.startswith("cloud_sql_") and k.endswith("_ha")]
+    assert len(ha) == 6  # f1-micro, g1-small, vCPU, RAM, SSD, HDD
+    for key in ha:
+        assert prices.GCP[key].value == prices.GCP[key.removesuffix("_ha")].value * multiplier
+
+
+def test_fly_per_second_table_is_the_published_one_and_agrees_with_the_monthly_table() -> None:
+    published = FLY_FACTS["machines_per_second_usd_iad"]["value"]
+    table = {
+        preset: {f"{mib // 1024}gb" if mib >= 1024 else f"{mib}mb": v for mib, v in sizes.items()}
+        for preset, sizes in prices.FLY_MACHINE_SECOND_IAD.items()
+    }
+    assert table == {p: {s: _fact(v) for s, v in sizes.items()} for p, sizes in published.items()}
+    # Fly rounds the per-second price to three figures: 30 days of it is the monthly price
+    # within half a percent.
+    for preset, sizes in prices.FLY_MACHINE_SECOND_IAD.items():
+        for mib, per_second in sizes.items():
+            monthly = prices.FLY_MACHINE_MONTH_IAD[preset][mib]
+            assert abs(per_second * 2_592_000 - monthly) <= monthly * Decimal("0.005")
+
+
+def test_unmanaged_postgres_presets_are_machines_and_volumes_at_table_prices() -> None:
+    published = FLY_FACTS["fly_postgres_unmanaged"]["value"]
+    volume = prices.FLY["volume_gb_month"].value
+    for name, (machines, preset, mib, gb, monthly) in prices.FLY_POSTGRES_PRESETS.items():
+        fact = published[name]
+        assert machines == fact["machines"]
+        size = f"{mib // 1024}GB" if mib >= 1024 else f"{mib}MB"
+        assert f"{preset} {size}" == fact["size"]
+        assert gb == fact.get("volume_gb", fact.get("volume_gb_each"))
+        assert monthly == _fact(fact["monthly_usd_iad"])
+        # e.g. production small: 3 x (21.40 + 40 x 0.15) = 82.20
+        assert machines * (prices.FLY_MACHINE_MONTH_IAD[preset][mib] + gb * volume) == monthly
+
+
+def test_upstash_read_regions_and_bandwidth_are_the_facts() -> None:
+    plans = FLY_FACTS["upstash_redis_fixed_plans_monthly"]["value"]
+    assert {p: _fact(v["per_read_region_usd"]) for p, v in plans.items()} == (
+        prices.FLY_UPSTASH_READ_REGION_MONTH
+    )
+    assert {p: v["bandwidth_gb"] for p, v in plans.items()} == prices.FLY_UPSTASH_BANDWIDTH_GB
+
+
 def test_a_price_per_many_units_is_the_published_unit() -> None:
     # The facts give these per 1,000 / 10,000 / 100,000 / 1,000,000; the table keeps that unit.
     per = {k: p.per for k, p in prices.all_prices().items() if p.per != 1}
@@ -49,6 +130,7 @@ def test_a_price_per_many_units_is_the_published_unit() -> None:
         "secret_manager_access_per_10k": 10_000,
         "upstash_redis_payg_per_100k_commands": 100_000,
         "tigris_class_a_per_1000": 1000,
+        "tigris_multiregion_class_a_per_1000": 1000,
         "tigris_class_b_per_1000": 1000,
     }
 
