@@ -56,15 +56,12 @@ class PostgresProvider(FlyProvider):
     # the postgres-flex image, so the version is neither recorded nor a reason to replace.
     _IMMUTABLE_UNMANAGED = ("app", "kind", "name", "org", "region")
     _FIXED = ("plan", "volume_size_gb", "vm_size", "vm_memory_mb", "cluster_size")
+    _NUMBERS = ("volume_size_gb", "pg_major_version", "vm_memory_mb", "cluster_size")
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
-        news = whole_numbers(
-            news, "volume_size_gb", "pg_major_version", "vm_memory_mb", "cluster_size"
-        )
-        olds = whole_numbers(
-            olds, "volume_size_gb", "pg_major_version", "vm_memory_mb", "cluster_size"
-        )
+        news = whole_numbers(news, *self._NUMBERS)
+        olds = whole_numbers(olds, *self._NUMBERS)
         require(failures, news, "app", "kind", "name", "org", "region")
         check_app(failures, news)
         kind = news.get("kind")
@@ -113,6 +110,8 @@ class PostgresProvider(FlyProvider):
         return diff_fields(olds, news, immutable=immutable, delete_before_replace=True)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        # What check made whole crosses the wire again as a float (`--volume-size 10.0`).
+        props = whole_numbers(props, *self._NUMBERS)
         url: str | None
         if props["kind"] == "mpg":
             cluster_id, url = self._create_mpg(props)

@@ -47,9 +47,11 @@ class ScaleProvider(FlyProvider):
         return diff_fields(olds, news, mutable=("count", "region"), immutable=("app",))
 
     def _scale(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        # What check made whole crosses the wire again as a float (`scale count 3.0`).
+        props = whole_numbers(props, "count")
         app, count, region = props["app"], props["count"], props["region"]
         self._run(["scale", "count", str(count), "--app", app, "--region", region, "--yes"])
-        return dict(props)
+        return props
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(f"{props['app']}-scale", self._scale(props))

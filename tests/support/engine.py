@@ -1,13 +1,20 @@
 """A tiny local Pulumi engine: runs a whole program twice, thrice, with state in between.
 
 Owns what `pulumi up` does around dynamic providers, for tests and the benchmark: for every
-`pulumi-python:dynamic/fly:*` resource it unpickles the provider from `__provider` (so a
-provider that does not pickle fails here as it would in Pulumi), then runs check, diff against
-the previous run's state, and create / update / replace (honouring `delete_before_replace`) or
-nothing; after a successful run it deletes what the program no longer declares, newest first.
-Protected resources are never deleted or replaced. A failed run keeps whatever completed, so
-the next run resumes from there. Other types (pulumi_random, ...) get the deterministic
-outputs of `phxstack.mocks.ProjectMocks`.
+`pulumi-python:dynamic/fly:*` resource it runs check, diff against the previous run's state,
+and create / update / replace (honouring `delete_before_replace`) or nothing; after a
+successful run it deletes what the program no longer declares, newest first. `refresh` reads
+every resource back. Protected resources are never deleted or replaced. A failed run keeps
+whatever completed, so the next run resumes from there. Other types (pulumi_random, ...) get
+the deterministic outputs of `phxstack.mocks.ProjectMocks`.
+
+Every provider call goes out of process, as in Pulumi: to the SDK's own dynamic-provider server
+(`python -u -m pulumi.dynamic`), started through the project's launcher and spoken to over the
+ResourceProvider gRPC protocol by `tests.support.provider_server`, which also marshals the
+properties as the engine does (secrets stripped, then re-marked by name). So the server, not
+this process, unpickles `__provider`: a provider the project directory cannot import, a value
+that does not survive protobuf, or an error the server reports as a gRPC status fails here as
+it would under `pulumi up`.
 
 State is a dict, optionally persisted to a JSON file. Secret values in it are sealed (here a
 keyed XOR, standing in for Pulumi's secrets provider), so no plaintext secret is on disk.
@@ -22,6 +29,7 @@ import base64
 import contextvars
 import hashlib
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -29,15 +37,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import dill
 import pulumi
-from pulumi.dynamic import ResourceProvider
-from pulumi.runtime import rpc
 from pulumi.runtime.config import set_all_config
+from pulumi.runtime.proto import provider_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from phxstack.mocks import ProjectMocks, RecordingMonitor, _resolve_outputs
+from tests.support.provider_server import (
+    ROOT,
+    ProviderError,
+    ProviderServer,
+    contains_secrets,
+    provider_server,
+    secret,
+    strip_secrets,
+)
 
 DYNAMIC_PREFIX = "pulumi-python:dynamic/fly:"
 PROVIDER_KEY = "__provider"
@@ -114,21 +129,17 @@ def unseal(box: dict[str, str]) -> Any:
     return json.loads(bytes(a ^ b for a, b in zip(raw, _stream(len(raw)), strict=True)))
 
 
-def _unwrap(value: Any) -> tuple[Any, bool]:
-    """Plain value, and whether a secret was anywhere inside it."""
-    if rpc.is_rpc_secret(value):
-        inner, _ = _unwrap(rpc.unwrap_rpc_secret(value))
-        return inner, True
-    if isinstance(value, dict):
-        out, secret = {}, False
-        for k, v in value.items():
-            out[k], s = _unwrap(v)
-            secret = secret or s
-        return out, secret
-    if isinstance(value, list):
-        items = [_unwrap(v) for v in value]
-        return [i for i, _ in items], any(s for _, s in items)
-    return value, False
+def _plain(props: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Values without secret markers, and the keys that held a secret anywhere inside."""
+    return (
+        {k: strip_secrets(v) for k, v in props.items()},
+        sorted(k for k, v in props.items() if contains_secrets(v)),
+    )
+
+
+def _marked(props: dict[str, Any], secret_keys: Iterable[str]) -> dict[str, Any]:
+    keys = set(secret_keys)
+    return {k: secret(v) if k in keys else v for k, v in props.items()}
 
 
 # ---------------------------------------------------------------------------------- engine
@@ -136,7 +147,7 @@ def _unwrap(value: Any) -> tuple[Any, bool]:
 class Step:
     """One thing the engine did to a resource: the run's plan, with key names only."""
 
-    op: str  # create | update | replace | same | delete
+    op: str  # create | update | replace | same | delete | read | gone
     type: str
     name: str
     changed: list[str] = field(default_factory=list)
@@ -153,7 +164,8 @@ class Stored:
     secret_outs: list[str]
     protect: bool
     seq: int
-    provider: str  # the pickled provider, as Pulumi keeps it
+    provider: str  # the pickled provider, as Pulumi keeps it (`__provider`)
+    urn: str = ""
 
     def to_json(self) -> dict[str, Any]:
         def sealed(d: dict[str, Any], secret: list[str]) -> dict[str, Any]:
@@ -165,6 +177,7 @@ class Stored:
             "outs": sealed(self.outs, self.secret_outs),
             "secret_inputs": self.secret_inputs, "secret_outs": self.secret_outs,
             "protect": self.protect, "seq": self.seq, "provider": self.provider,
+            "urn": self.urn,
         }  # fmt: skip
 
     @staticmethod
@@ -176,7 +189,15 @@ class Stored:
             d["type"], d["name"], d["id"],
             opened(d["inputs"], d["secret_inputs"]), opened(d["outs"], d["secret_outs"]),
             d["secret_inputs"], d["secret_outs"], d["protect"], d["seq"], d["provider"],
+            d.get("urn", ""),
         )  # fmt: skip
+
+    def wire_inputs(self) -> dict[str, Any]:
+        """The inputs as the engine holds them: secrets marked, `__provider` included."""
+        return {**_marked(self.inputs, self.secret_inputs), PROVIDER_KEY: secret(self.provider)}
+
+    def wire_outs(self) -> dict[str, Any]:
+        return {**_marked(self.outs, self.secret_outs), PROVIDER_KEY: secret(self.provider)}
 
 
 class EngineError(Exception):
@@ -185,6 +206,10 @@ class EngineError(Exception):
     def __init__(self, errors: list[BaseException]) -> None:
         super().__init__("; ".join(f"{type(e).__name__}: {e}" for e in errors))
         self.errors = errors
+
+
+class CheckFailed(Exception):
+    """The provider's check answered with failures: the engine stops before any change."""
 
 
 @dataclass
@@ -199,13 +224,8 @@ class RunResult:
         return [s for s in self.steps if s.op != "same"]
 
 
-def _provider(blob: str) -> ResourceProvider:
-    provider: ResourceProvider = dill.loads(base64.b64decode(blob))
-    return provider
-
-
 class _Monitor(RecordingMonitor):
-    """Hands the engine the options the stock mock drops (secret outputs, protect)."""
+    """Hands the engine the options the stock mock drops (secret outputs, protect, URN)."""
 
     def __init__(self, engine: LocalEngine) -> None:
         super().__init__(engine)
@@ -224,32 +244,55 @@ class _Monitor(RecordingMonitor):
         self.engine._options[(request.type, request.name)] = (
             list(request.additionalSecretOutputs),
             bool(request.protect),
+            self.make_urn(request.parent, request.type, request.name),
         )
         return super()._register(request)
 
 
 class LocalEngine(ProjectMocks):
-    """`pulumi up` in-process: state between runs, dynamic providers really driven."""
+    """`pulumi up` in-process, its dynamic providers out of process: state between runs."""
 
-    def __init__(self, state_file: Path | None = None, stack: str = "dev") -> None:
+    def __init__(
+        self, state_file: Path | None = None, stack: str = "dev", project_dir: Path = ROOT
+    ) -> None:
         super().__init__(preview=False)
         self.state_file = state_file
         self.stack = stack
+        self.project_dir = project_dir
         self.state: dict[str, Stored] = {}
         if state_file is not None and state_file.exists():
             raw = json.loads(state_file.read_text())
             self.state = {k: Stored.from_json(v) for k, v in raw.items()}
         self._lock = threading.Lock()
-        self._options: dict[tuple[str, str], tuple[list[str], bool]] = {}
+        self._options: dict[tuple[str, str], tuple[list[str], bool, str]] = {}
         self._seen: set[str] = set()
         self._steps: list[Step] = []
         self._errors: list[BaseException] = []
         self._pending_deletes: list[Stored] = []
         self._in_flight = 0
+        self._env: dict[str, str] = {}
+        self._server: ProviderServer | None = None
+
+    # ---- the plugin
+    def _provider(self) -> ProviderServer:
+        """The run's provider plugin, started on first use with the run's environment.
+
+        A `pulumi up` starts its plugins with the environment it was started with; the pool
+        shares one running server between runs (and engines) whose environment is the same.
+        """
+        with self._lock:
+            if self._server is None or not self._server.alive():
+                self._server = provider_server(self.project_dir, base_env=self._env)
+            return self._server
+
+    def _begin(self) -> None:
+        self._seen, self._steps, self._errors, self._pending_deletes = set(), [], [], []
+        self._env = dict(os.environ)
+        self._server = None
 
     # ---- a run
     def run(self, program: Callable[[], None]) -> RunResult:
-        self._seen, self._steps, self._errors, self._pending_deletes = set(), [], [], []
+        self._begin()
 
         def go() -> dict[str, Any]:
             asyncio.set_event_loop(asyncio.new_event_loop())
@@ -313,6 +356,34 @@ class LocalEngine(ProjectMocks):
         """`pulumi destroy`: every resource, newest first."""
         return self.run(lambda: None)
 
+    def refresh(self) -> RunResult:
+        """`pulumi refresh`: Read each resource; one Fly no longer has leaves the state."""
+        self._begin()
+        try:
+            for key, old in sorted(self.state.items(), key=lambda kv: kv[1].seq):
+                rid, outs, inputs = self._provider().read(
+                    self._urn(old), old.id, old.wire_inputs(), old.wire_outs()
+                )
+                if not rid:
+                    del self.state[key]
+                    self._steps.append(Step("gone", old.type, old.name))
+                    continue
+                outs.pop(PROVIDER_KEY, None)
+                plain_outs, secret_outs = _plain(outs)
+                if inputs is not None:
+                    inputs.pop(PROVIDER_KEY, None)
+                    old.inputs, old.secret_inputs = _plain(inputs)
+                changed = sorted(k for k in set(plain_outs) | set(old.outs)
+                                 if plain_outs.get(k) != old.outs.get(k))  # fmt: skip
+                old.id, old.outs = rid, plain_outs
+                old.secret_outs = sorted(set(secret_outs) | set(old.secret_outs) & set(outs))
+                self._steps.append(Step("read", old.type, old.name, changed))
+        except Exception as exc:
+            raise EngineError([exc]) from exc
+        finally:
+            self.save()
+        return RunResult(list(self._steps), {})
+
     def save(self) -> None:
         if self.state_file is not None:
             data = {k: v.to_json() for k, v in self.state.items()}
@@ -334,31 +405,31 @@ class LocalEngine(ProjectMocks):
 
     def _apply(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         key = f"{args.typ}::{args.name}"
-        secret_outs, protect = self._options.get((args.typ, args.name), ([], False))
-        raw = dict(args.inputs)
-        blob, _ = _unwrap(raw.pop(PROVIDER_KEY))
-        provider = _provider(blob)
-        inputs: dict[str, Any] = {}
-        secret_inputs: list[str] = []
-        for k, v in raw.items():
-            inputs[k], secret = _unwrap(v)
-            if secret:
-                secret_inputs.append(k)
+        extra_secret_outs, protect, urn = self._options.get(
+            (args.typ, args.name), ([], False, self._default_urn(args.typ, args.name))
+        )
         with self._lock:
             self._seen.add(key)
             old = self.state.get(key)
-        checked = provider.check(old.inputs if old else {}, inputs)
-        if checked.failures:
-            reasons = "; ".join(f"{f.property}: {f.reason}" for f in checked.failures)
-            raise ValueError(f"{args.typ} {args.name}: check failed: {reasons}")
-        news = checked.inputs
+        server = self._provider()
+        # Check gets the inputs as registered (the program's secrets marked), olds from state.
+        checked, failures = server.check(urn, old.wire_inputs() if old else {}, dict(args.inputs))
+        if failures:
+            reasons = "; ".join(f"{f.property}: {f.reason}" for f in failures)
+            raise CheckFailed(f"{args.typ} {args.name}: check failed: {reasons}")
+        blob = strip_secrets(checked.pop(PROVIDER_KEY))
+        news, secret_inputs = _plain(checked)
+        news_wire = {**checked, PROVIDER_KEY: secret(blob)}
         op, changed = "create", sorted(news)
         if old is None:
-            result = provider.create(news)
-            rid, outs = result.id, result.outs or {}
+            rid, outs = server.create(urn, news_wire)
         else:
-            diff = provider.diff(old.id, old.outs, news)
-            changed = list(diff.replaces or [])
+            diff = server.diff(urn, old.id, old.wire_inputs(), old.wire_outs(), news_wire)
+            changed = list(diff.replaces)
+            some = diff.changes == provider_pb2.DiffResponse.DIFF_SOME or (
+                # A provider with no diff of its own: the engine compares the inputs.
+                diff.changes == provider_pb2.DiffResponse.DIFF_UNKNOWN and news != old.inputs
+            )
             if diff.replaces:
                 if old.protect:
                     raise ValueError(f"{args.name} is protected; refusing to replace it")
@@ -367,26 +438,26 @@ class LocalEngine(ProjectMocks):
                     self._delete(old)
                 else:
                     self._pending_deletes.append(old)
-                result = provider.create(news)
-                rid, outs = result.id, result.outs or {}
-            elif diff.changes:
+                rid, outs = server.create(urn, news_wire)
+            elif some:
                 op = "update"
                 changed = [k for k in news if news.get(k) != old.inputs.get(k)]
-                outs = provider.update(old.id, old.outs, news).outs or {}
+                outs = server.update(urn, old.id, old.wire_inputs(), old.wire_outs(), news_wire)
                 rid = old.id
             else:
                 op, changed = "same", []
-                rid, outs = old.id, old.outs
-        secret_outs = sorted(set(secret_outs) | (set(secret_inputs) & set(outs)))
+                rid, outs = old.id, old.wire_outs()
+        outs.pop(PROVIDER_KEY, None)
+        plain_outs, secret_outs = _plain(outs)
+        secret_outs = sorted(set(secret_outs) | (set(extra_secret_outs) & set(plain_outs)))
         with self._lock:
             seq = old.seq if old is not None and op != "replace" else self._next_seq()
             self.state[key] = Stored(
-                args.typ, args.name, rid, news, dict(outs), secret_inputs, secret_outs,
-                protect, seq, blob,
+                args.typ, args.name, rid, news, plain_outs, secret_inputs, secret_outs,
+                protect, seq, blob, urn,
             )  # fmt: skip
             self._steps.append(Step(op, args.typ, args.name, changed))
-        wire = {k: rpc.wrap_rpc_secret(v) if k in secret_outs else v for k, v in outs.items()}
-        return rid, wire
+        return rid, _marked(plain_outs, secret_outs)
 
     def _wait_for_in_flight(self, loop: asyncio.AbstractEventLoop) -> None:
         # The SDK runs each registration in the loop's default executor; once its queue is
@@ -401,8 +472,17 @@ class LocalEngine(ProjectMocks):
     def _next_seq(self) -> int:
         return 1 + max((s.seq for s in self.state.values()), default=0)
 
+    def _default_urn(self, typ: str, name: str) -> str:
+        return f"urn:pulumi:{self.stack}::phoenix::{typ}::{name}"
+
+    def _urn(self, stored: Stored) -> str:
+        return stored.urn or self._default_urn(stored.type, stored.name)
+
     def _delete(self, old: Stored) -> None:
         if old.protect:
             raise ValueError(f"{old.name} is protected; refusing to delete it")
-        _provider(old.provider).delete(old.id, old.outs)
+        self._provider().delete(self._urn(old), old.id, old.wire_inputs(), old.wire_outs())
         self._steps.append(Step("delete", old.type, old.name))
+
+
+__all__ = ["CheckFailed", "EngineError", "LocalEngine", "ProviderError", "Stored"]
