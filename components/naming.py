@@ -66,12 +66,19 @@ def cloud_run_service_name(project_name: str, stack: str) -> str:
     return _label(stack_prefix(project_name, stack), CLOUD_RUN_SERVICE_MAX)
 
 
-def migrations_job_name(project_name: str, stack: str) -> str:
-    """The migrations job, leaving room for a `EXECUTION_TOKEN_LEN` execution token."""
+def migrations_job_name(project_name: str, stack: str, app_name: str | None = None) -> str:
+    """The migrations job, leaving room for a `EXECUTION_TOKEN_LEN` execution token; named
+    after the service (`app_name` when the config gives one)."""
     return _label(
-        f"{stack_prefix(project_name, stack)}-migrate",
+        f"{app_name or stack_prefix(project_name, stack)}-migrate",
         CLOUD_RUN_JOB_TOKEN_MAX - EXECUTION_TOKEN_LEN,
     )
+
+
+def worker_pool_name(service: str, process: str) -> str:
+    """A process group's worker pool, named after the service it sits beside: `shop-dev-indexer`.
+    Process names allow `_`, Cloud Run names do not."""
+    return _label(f"{service}-{process.replace('_', '-')}", CLOUD_RUN_SERVICE_MAX)
 
 
 def execution_token(spec: Mapping[str, Any]) -> str:
@@ -163,13 +170,15 @@ def bucket_name_problems(name: str) -> list[str]:
     return problems
 
 
-def bucket_name(project_name: str, stack: str, gcp_project: str) -> str:
+def bucket_name(project_name: str, stack: str, gcp_project: str, bucket_id: str = "uploads") -> str:
     """Bucket names are global across all of Cloud Storage; the project id makes them unique.
+
+    The default bucket's id is `uploads`, so its name is the one it had before buckets had ids.
 
     Anything that reads as "google" (in the app name, the stack or the project id) is masked
     with x, and a name that would begin with "goog" gets a `b-` prefix.
     """
-    name = _label(f"{stack_prefix(project_name, stack)}-uploads-{gcp_project}", BUCKET_MAX)
+    name = _label(f"{stack_prefix(project_name, stack)}-{bucket_id}-{gcp_project}", BUCKET_MAX)
     while spans := google_like_spans(name):
         start = spans[0][0]
         end = max(e for s, e in spans if s == start)

@@ -22,6 +22,7 @@ PASSWORD_LENGTH = 32
 BACKUP_START = "03:00"  # UTC; a quiet hour for most apps, changeable without replacement
 LOG_RETENTION_DAYS = 7  # PITR window; Enterprise edition allows 1-7 days
 RETAINED_BACKUPS = 14
+POSTGRES_PORT = "5432"  # Cloud SQL's; Postgrex also names the socket file after it
 
 
 def database_url(user: str, password: str, database: str, connection_name: str) -> str:
@@ -137,6 +138,16 @@ class Database(pulumi.ComponentResource):
         )
         self.connection_name: pulumi.Output[str] = self.instance.connection_name
         self.database_name: pulumi.Output[str] = self.database.name
+        self.user_name: pulumi.Output[str] = self.user.name
+        # Always a secret Output: it reaches the app only through Secret Manager.
+        self.password_value: pulumi.Output[str] = pulumi.Output.secret(self.password.result)
+        # What Postgrex connects to: the connector's socket directory (Postgrex's socket_dir,
+        # or PGHOST starting with "/"), or the private IP.
+        self.host: pulumi.Output[str] = (
+            self.instance.private_ip_address
+            if s.private_ip
+            else self.connection_name.apply(lambda c: f"{SOCKET_ROOT}/{c}")
+        )
         if s.private_ip:
             self.url: pulumi.Output[str] = pulumi.Output.secret(
                 pulumi.Output.all(

@@ -1,4 +1,4 @@
-"""The migrations job: `/app/bin/migrate` with the service's image, secrets and socket.
+"""The migrations job: the migrate command with the service's image, secrets and socket.
 
 Owns the Cloud Run job, when it runs, and what it waits for.
 
@@ -62,6 +62,7 @@ class MigrationsArgs:
     deletion_protection: bool
     # The container's command; the release's migrate script by default.
     command: tuple[str, ...] = MIGRATE_COMMAND
+    timeout: str = MIGRATION_TIMEOUT
     max_retries: int = MAX_RETRIES
     # The runtime account's grants, which must have propagated before the job deploys, and
     # stable names for them (the wait is repeated when these change).
@@ -101,7 +102,7 @@ class Migrations(pulumi.ComponentResource):
                     service_account=spec.service_account,
                     containers=[container],
                     max_retries=args.max_retries,
-                    timeout=MIGRATION_TIMEOUT,
+                    timeout=args.timeout,
                     volumes=spec.volumes(),
                     vpc_access=spec.vpc_access(),
                 ),
@@ -122,7 +123,7 @@ class Migrations(pulumi.ComponentResource):
             "volume_mounts": spec.volume_mounts(),
             "volumes": spec.volumes(),
             "vpc_access": spec.vpc_access(),
-            "timeout": MIGRATION_TIMEOUT,
+            "timeout": args.timeout,
         }
         self.trigger: pulumi.Output[str] = pulumi.Output.from_input(runtime_spec).apply(
             naming.execution_token

@@ -33,15 +33,45 @@ class Service(pulumi.ComponentResource):
     def __init__(self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(self.TYPE, name, None, opts)
         s, spec, p = args.settings, args.runtime, args.settings.probe
-        http_get_startup = run.ServiceTemplateContainerStartupProbeHttpGetArgs(
-            path=p.path, port=s.port
-        )
-        # The startup probe gates traffic and may check dependencies; the liveness probe
-        # restarts the instance, so it is shallow (its own path) or absent, never the deep one.
+        headers = [
+            run.ServiceTemplateContainerStartupProbeHttpGetHttpHeaderArgs(name=k, value=v)
+            for k, v in p.headers
+        ] or None
+        # The startup probe gates traffic and may check dependencies. `none` declares no probe:
+        # Cloud Run then applies its own TCP startup probe on the port.
+        startup = None
+        if p.type == "http":
+            startup = run.ServiceTemplateContainerStartupProbeArgs(
+                http_get=run.ServiceTemplateContainerStartupProbeHttpGetArgs(
+                    path=p.path, port=s.port, http_headers=headers
+                ),
+                initial_delay_seconds=p.initial_delay_s,
+                period_seconds=p.period_s,
+                timeout_seconds=p.timeout_s,
+                failure_threshold=p.startup_failure_threshold,
+            )
+        elif p.type == "tcp":
+            startup = run.ServiceTemplateContainerStartupProbeArgs(
+                tcp_socket=run.ServiceTemplateContainerStartupProbeTcpSocketArgs(port=s.port),
+                initial_delay_seconds=p.initial_delay_s,
+                period_seconds=p.period_s,
+                timeout_seconds=p.timeout_s,
+                failure_threshold=p.startup_failure_threshold,
+            )
+        # The liveness probe restarts the instance, so it is shallow (its own path) or absent,
+        # never the deep one. It sends the same headers as the check (a Host the router wants).
         liveness = (
             run.ServiceTemplateContainerLivenessProbeArgs(
                 http_get=run.ServiceTemplateContainerLivenessProbeHttpGetArgs(
-                    path=p.liveness_path, port=s.port
+                    path=p.liveness_path,
+                    port=s.port,
+                    http_headers=[
+                        run.ServiceTemplateContainerLivenessProbeHttpGetHttpHeaderArgs(
+                            name=k, value=v
+                        )
+                        for k, v in p.headers
+                    ]
+                    or None,
                 ),
                 period_seconds=p.period_s,
                 timeout_seconds=p.timeout_s,
@@ -61,14 +91,10 @@ class Service(pulumi.ComponentResource):
                 cpu_idle=s.cpu_idle,
                 startup_cpu_boost=True,
             ),
+            # The web process's command replaces the image's CMD only, as on Fly.
+            args=list(s.args) if s.args is not None else None,
             envs=spec.envs(),
-            startup_probe=run.ServiceTemplateContainerStartupProbeArgs(
-                http_get=http_get_startup,
-                initial_delay_seconds=p.initial_delay_s,
-                period_seconds=p.period_s,
-                timeout_seconds=p.timeout_s,
-                failure_threshold=p.startup_failure_threshold,
-            ),
+            startup_probe=startup,
             liveness_probe=liveness,
             volume_mounts=spec.volume_mounts(),
         )

@@ -45,15 +45,12 @@ GENERATED_SECRET_LENGTH = {"SECRET_KEY_BASE": 64, "RELEASE_COOKIE": 32}
 BASE_APIS = ("run", "iam", "secretmanager")
 
 
-# App-shape keys the GCP target does not build yet; refused rather than silently ignored.
+# App-shape keys the GCP target does not build yet; refused rather than silently ignored. Every
+# key of issue #10 is built now; the ones Cloud Run cannot have at all are refused by the model
+# with the reason (config/model.py, `_check_fly_only`).
 NOT_YET: frozenset[str] = frozenset(
-    {
-        "app_name", "app.build", "deployment.health_check.type",
-        "deployment.health_check.headers", "deployment.command", "deployment.processes",
-        "deployment.volumes", "deployment.auto_rollback", "migrations", "database.env",
-        "cache.env", "storage.hmac", "storage.buckets",
-    }
-)  # fmt: skip
+    {"deployment.processes", "deployment.volumes", "storage.hmac", "storage.buckets"}
+)
 
 
 class GcpSettingsError(pulumi.RunError):
@@ -65,6 +62,18 @@ class NetworkSettings:
     subnet_cidr: str
     # Private services access, only when the database asks for a private IP.
     private_services_access: bool
+
+
+@dataclass(frozen=True)
+class DatabaseEnvSettings:
+    """The env names the database's connection is delivered under (`database.env`)."""
+
+    url: str = "DATABASE_URL"
+    host: str | None = None
+    port: str | None = None
+    name: str | None = None
+    user: str | None = None
+    password: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,7 @@ class DatabaseSettings:
     user_name: str
     private_ip: bool
     pool_size: int
+    env: DatabaseEnvSettings = DatabaseEnvSettings()
 
 
 @dataclass(frozen=True)
@@ -87,13 +97,40 @@ class CacheSettings:
     name: str
     tier: str
     memory_size_gb: int
+    # The env names of the URL and of the TLS CA certificate (`cache.env`).
+    url_env: str = "REDIS_URL"
+    ca_cert_env: str = "REDIS_CA_CERT"
+
+
+@dataclass(frozen=True)
+class BucketSettings:
+    id: str
+    name: str
+    # Given in the config (`storage.buckets[].name`) rather than derived: a derived name keeps
+    # the name the bucket was created with when naming rules change; a given one is the user's.
+    name_given: bool
+    # The env name the app reads the bucket's name under.
+    env: str
+
+
+@dataclass(frozen=True)
+class HmacSettings:
+    """S3-compatible access to GCS: one HMAC key of the runtime account serves every bucket."""
+
+    access_key_id: tuple[str, ...]  # env names (one per bucket that names it differently)
+    secret_access_key: tuple[str, ...]
+    endpoint: tuple[str, ...]
+    region: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class StorageSettings:
+    # Kept for the default bucket (`uploads`): the bucket a config without `buckets:` gets.
     name: str
     versioning: bool
     force_destroy: bool
+    buckets: tuple[BucketSettings, ...] = ()
+    hmac: HmacSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +157,57 @@ class ProbeSettings:
     liveness_failure_threshold: int
     # The liveness probe's shallow path; None: no liveness probe (`liveness.type: none`).
     liveness_path: str | None = None
+    # http (http_get on `path`), tcp (tcp_socket on the port) or none (Cloud Run's own default
+    # TCP startup probe: no startup probe is declared).
+    type: str = "http"
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class VolumeSettings:
+    """A Cloud Run volume: a bucket through GCS FUSE, or an NFS share."""
+
+    name: str
+    path: str
+    type: str  # gcs | nfs
+    read_only: bool
+    bucket_id: str | None = None
+    server: str | None = None
+    export: str | None = None
+
+
+@dataclass(frozen=True)
+class ProcessProbeSettings:
+    type: str  # tcp | http
+    port: int
+    path: str | None
+    period_s: int
+    timeout_s: int
+    initial_delay_s: int
+    failure_threshold: int
+
+
+@dataclass(frozen=True)
+class ProcessSettings:
+    """A non-web process group: a Cloud Run worker pool (no ingress, no port to serve)."""
+
+    process: str
+    name: str
+    args: tuple[str, ...]
+    cpu: str
+    memory: str
+    count: int
+    probe: ProcessProbeSettings | None
+    volumes: tuple[str, ...] = ()  # names of the volumes it mounts
+
+
+@dataclass(frozen=True)
+class MigrationSettings:
+    job_name: str
+    # The job container's command (it replaces the image's ENTRYPOINT, as the default
+    # /app/bin/migrate always has).
+    command: tuple[str, ...]
+    timeout: str
 
 
 @dataclass(frozen=True)
@@ -140,6 +228,11 @@ class ServiceSettings:
     phx_host: str | None
     public: bool
     deletion_protection: bool
+    # The web process's start command (`deployment.command`): the container's args, so the
+    # image's ENTRYPOINT still runs, as Fly's [processes] command does. None: the image's CMD.
+    args: tuple[str, ...] | None = None
+    # Names of the volumes the web process mounts.
+    volumes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -166,6 +259,10 @@ class GcpStackArgs:
     domain: str | None = None
     # The project number, when stack config gives it: PHX_HOST is then the run.app host.
     project_number: str | None = None
+    # None: nothing to migrate (no database, or `migrations.enabled: false`): no job at all.
+    migrations: MigrationSettings | None = None
+    volumes: tuple[VolumeSettings, ...] = ()
+    processes: tuple[ProcessSettings, ...] = ()
 
 
 def cloud_sql_tier(size_mib: int) -> str:
@@ -189,7 +286,18 @@ def probe_settings(infera: InferaConfig) -> ProbeSettings:
         startup_failure_threshold=max(LIVENESS_FAILURE_THRESHOLD, -(-STARTUP_BUDGET_S // period)),
         liveness_failure_threshold=LIVENESS_FAILURE_THRESHOLD,
         liveness_path=hc.liveness.path if hc.liveness.type == "http" else None,
+        type=hc.type,
+        headers=tuple(hc.headers.items()),
     )
+
+
+def migration_settings(infera: InferaConfig, job_name: str) -> MigrationSettings | None:
+    """The migrations job, or None when a deploy has nothing to migrate."""
+    if not infera.runs_migrations:
+        return None
+    m = infera.migrations
+    timeout = MIGRATION_TIMEOUT if m.timeout is None else f"{math.ceil(m.timeout)}s"
+    return MigrationSettings(job_name=job_name, command=tuple(m.command), timeout=timeout)
 
 
 def plain_env(infera: InferaConfig) -> tuple[tuple[str, str], ...]:
@@ -265,6 +373,14 @@ def gcp_args(ctx: StackContext) -> GcpStackArgs:
             user_name=naming.postgres_identifier(name),
             private_ip=db.private_ip,
             pool_size=db.pool_size,
+            env=DatabaseEnvSettings(
+                url=db.env.url,
+                host=db.env.host,
+                port=db.env.port,
+                name=db.env.name,
+                user=db.env.user,
+                password=db.env.password,
+            ),
         )
 
     cache = None
@@ -273,6 +389,8 @@ def gcp_args(ctx: StackContext) -> GcpStackArgs:
             name=naming.redis_instance_name(name, stack),
             tier="STANDARD_HA" if prod else "BASIC",
             memory_size_gb=infera.cache.size // 1024,
+            url_env=infera.cache.env.url,
+            ca_cert_env=infera.cache.env.ca_cert or "REDIS_CA_CERT",
         )
 
     storage = None
@@ -315,11 +433,17 @@ def gcp_args(ctx: StackContext) -> GcpStackArgs:
         tag=tag,
         prebuilt=app.image,
         cleanup_policies=prod,
+        build_args=tuple(sorted(app.build.args.items())),
+        target=app.build.target,
     )
 
+    # `app_name` names the service (and the job beside it) for this stack; everything else
+    # keeps its project-and-stack name, so renaming the service replaces nothing stateful.
+    service_name = infera.app_name or naming.cloud_run_service_name(name, stack)
+    job_name = naming.migrations_job_name(name, stack, infera.app_name)
     service = ServiceSettings(
-        name=naming.cloud_run_service_name(name, stack),
-        job_name=naming.migrations_job_name(name, stack),
+        name=service_name,
+        job_name=job_name,
         cpu=machines.cpu,
         memory=f"{machines.memory}Mi",
         min_instances=machines.count,
@@ -334,6 +458,7 @@ def gcp_args(ctx: StackContext) -> GcpStackArgs:
         phx_host=infera.phx_host,
         public=infera.deployment.public,
         deletion_protection=prod,
+        args=tuple(infera.deployment.command) if infera.deployment.command else None,
     )
 
     return GcpStackArgs(
@@ -355,4 +480,5 @@ def gcp_args(ctx: StackContext) -> GcpStackArgs:
         service=service,
         domain=infera.domain,
         project_number=ctx.gcp_project_number,
+        migrations=migration_settings(infera, job_name),
     )

@@ -13,7 +13,7 @@ import pulumi
 
 from components.gcp.apis import Apis, ApisArgs
 from components.gcp.cache import Cache, CacheArgs
-from components.gcp.database import Database, DatabaseArgs
+from components.gcp.database import POSTGRES_PORT, Database, DatabaseArgs
 from components.gcp.domain import Domain, DomainArgs
 from components.gcp.iam import RuntimeIdentity, RuntimeIdentityArgs
 from components.gcp.image import Image, ImageArgs
@@ -97,11 +97,27 @@ class PhoenixGcp(pulumi.ComponentResource):
             )
 
         values: dict[str, pulumi.Input[str]] = dict(args.supplied_secrets)
+        # Derived values that are no secret (the database's host, port, name and user; bucket
+        # names) are plain env, after the program's own and the user's, in config order.
+        derived_env: list[tuple[str, pulumi.Input[str]]] = []
         if database is not None:
-            values["DATABASE_URL"] = database.url
+            assert args.database is not None
+            names = args.database.env
+            values[names.url] = database.url
+            if names.password is not None:
+                values[names.password] = database.password_value
+            for env_name, value in (
+                (names.host, database.host),
+                (names.port, POSTGRES_PORT),
+                (names.name, database.database_name),
+                (names.user, database.user_name),
+            ):
+                if env_name is not None:
+                    derived_env.append((env_name, value))
         if cache is not None:
-            values["REDIS_URL"] = cache.url
-            values["REDIS_CA_CERT"] = cache.ca_cert
+            assert args.cache is not None
+            values[args.cache.url_env] = cache.url
+            values[args.cache.ca_cert_env] = cache.ca_cert
         secrets = Secrets(
             f"{name}-secrets",
             SecretsArgs(
@@ -139,7 +155,7 @@ class PhoenixGcp(pulumi.ComponentResource):
         )
 
         s = args.service
-        env: list[tuple[str, pulumi.Input[str]]] = list(s.env)
+        env: list[tuple[str, pulumi.Input[str]]] = [*s.env, *derived_env]
         # PHX_HOST must be the host browsers use, or LiveView's origin check refuses the socket.
         # Without a domain it is the deterministic run.app host, which needs the project
         # number: from stack config, never from a `get_project` lookup, which needs the
@@ -166,20 +182,25 @@ class PhoenixGcp(pulumi.ComponentResource):
         if database is not None:
             data_ready += [database.database, database.user]
 
-        migrations = Migrations(
-            f"{name}-migrations",
-            MigrationsArgs(
-                job_name=s.job_name,
-                region=region,
-                project=project,
-                runtime=runtime,
-                deletion_protection=s.deletion_protection,
-                grants=identity.grants,
-                grant_keys=identity.grant_keys,
-                depends_on=[*apis.of("run"), *data_ready],
-            ),
-            child,
-        )
+        migrations = None
+        if args.migrations is not None:
+            migrations = Migrations(
+                f"{name}-migrations",
+                MigrationsArgs(
+                    job_name=args.migrations.job_name,
+                    region=region,
+                    project=project,
+                    runtime=runtime,
+                    deletion_protection=s.deletion_protection,
+                    command=args.migrations.command,
+                    timeout=args.migrations.timeout,
+                    grants=identity.grants,
+                    grant_keys=identity.grant_keys,
+                    depends_on=[*apis.of("run"), *data_ready],
+                ),
+                child,
+            )
+        migrated: list[pulumi.Resource] = [migrations.run] if migrations is not None else []
         service = Service(
             f"{name}-service",
             ServiceArgs(
@@ -189,7 +210,7 @@ class PhoenixGcp(pulumi.ComponentResource):
                 # New code ships only once its migrations have completed.
                 depends_on=[
                     *apis.of("run"),
-                    migrations.run,
+                    *migrated,
                     *data_ready,
                     *([cache.instance] if cache is not None else []),
                 ],
@@ -221,7 +242,7 @@ class PhoenixGcp(pulumi.ComponentResource):
             "bucket_name": storage.name if storage is not None else None,
             "service_account_email": identity.email,
             "secret_names": secrets.names,
-            "migrations_job": migrations.name,
+            "migrations_job": migrations.name if migrations is not None else None,
             "dns_records": domain.dns_records if domain is not None else [],
         }
         self.register_outputs(self.outputs)

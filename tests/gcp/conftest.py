@@ -78,12 +78,13 @@ def run_gcp(
     secret: str = CANARY,
     preview: bool = False,
     number: str | None = PROJECT_NUMBER,
+    more_secrets: tuple[str, ...] = (),
 ) -> ProgramRun:
     return run_program(
         program(raw, stack, project_dir, number),
         stack=stack,
         project=PROJECT,
-        secret_config={f"{PROJECT}:STRIPE_API_KEY": secret},
+        secret_config={f"{PROJECT}:{n}": secret for n in ("STRIPE_API_KEY", *more_secrets)},
         preview=preview,
         gcp_project=GCP_PROJECT,
     )

@@ -1,0 +1,244 @@
+"""The app-shape keys (issue #10) on Cloud Run: each registers exactly what it says.
+
+app_name, build arguments, the start command, the kinds of health check, migrations that can be
+moved or turned off, and derived values under the env names the app reads. The secret ones are
+checked with the mock's generated password as a canary: it reaches Secret Manager and nothing
+else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from phxstack.mocks import ProgramRun, is_secret, secret_version_number, unwrap
+from phxstack.plan import Plan
+
+from .conftest import FULL, run_gcp, with_
+from .test_secrecy_and_changes import plaintext
+
+SERVICE = "gcp:cloudrunv2/service:Service"
+JOB = "gcp:cloudrunv2/job:Job"
+RUN = "command:local:Command"
+SLEEP = "time:index/sleep:Sleep"
+IMAGE = "docker-build:index:Image"
+SECRET = "gcp:secretmanager/secret:Secret"
+VERSION = "gcp:secretmanager/secretVersion:SecretVersion"
+SECRET_IAM = "gcp:secretmanager/secretIamMember:SecretIamMember"
+
+
+def container(run: ProgramRun, type_token: str = SERVICE) -> dict[str, Any]:
+    reg = run.one(type_token)
+    template = reg.inputs["template"]
+    if type_token == JOB:
+        template = template["template"]
+    c: dict[str, Any] = template["containers"][0]
+    return c
+
+
+def env_of(c: dict[str, Any]) -> dict[str, Any]:
+    return {e["name"]: e.get("value", e.get("valueSource")) for e in c["envs"]}
+
+
+def test_app_name_names_the_service_and_its_job_and_nothing_stateful(project_dir: Path) -> None:
+    base = run_gcp(FULL, project_dir)
+    named = run_gcp(with_(FULL, app_name="shop-eu"), project_dir)
+    assert named.one(SERVICE).inputs["name"] == "shop-eu"
+    assert named.one(JOB).inputs["name"] == "shop-eu-migrate"
+    assert named.outputs["app_name"] == named.outputs["service_name"] == "shop-eu"
+    # Everything else keeps its project-and-stack name: no bucket, database, secret or account
+    # is replaced because the service was renamed.
+    others = [SERVICE, JOB, RUN]
+    before = {(r.type, r.name): r for r in base.registrations}
+    after = {(r.type, r.name): r for r in named.registrations}
+    assert before.keys() == after.keys()
+    for key, a in before.items():
+        if a.type in others or a.type.startswith("phoenix:"):
+            continue
+        assert a.inputs == after[key].inputs, a.name
+
+
+def test_build_arguments_and_target_reach_the_buildkit_image(project_dir: Path) -> None:
+    raw = with_(FULL, app={"path": "app", "build": {"args": {"MIX_ENV": "prod", "N": 2},
+                                                     "target": "runner"}})  # fmt: skip
+    image = run_gcp(raw, project_dir).one(IMAGE).inputs
+    assert image["buildArgs"] == {"MIX_ENV": "prod", "N": "2"}
+    assert image["target"] == "runner"
+    plain = run_gcp(FULL, project_dir).one(IMAGE).inputs
+    assert "buildArgs" not in plain and "target" not in plain
+
+
+def test_the_start_command_replaces_the_images_cmd_not_its_entrypoint(project_dir: Path) -> None:
+    raw = with_(FULL, deployment={"command": "/app/bin/shop start --name 'web 1'"})
+    c = container(run_gcp(raw, project_dir))
+    assert c["args"] == ["/app/bin/shop", "start", "--name", "web 1"]
+    assert "commands" not in c
+    assert "args" not in container(run_gcp(FULL, project_dir))
+
+
+def test_a_tcp_check_is_a_tcp_startup_probe_on_the_port(project_dir: Path) -> None:
+    raw = with_(FULL, deployment={"health_check": {"type": "tcp", "interval": "5s"}})
+    probe = container(run_gcp(raw, project_dir))["startupProbe"]
+    assert probe == {
+        "tcpSocket": {"port": 4000},
+        "initialDelaySeconds": 10,
+        "periodSeconds": 5,
+        "timeoutSeconds": 2,
+        "failureThreshold": 24,  # two minutes to start, at 5 s a try
+    }
+
+
+def test_no_check_declares_no_startup_probe_so_cloud_run_keeps_its_own(project_dir: Path) -> None:
+    raw = with_(FULL, deployment={"health_check": {"type": "none"}})
+    c = container(run_gcp(raw, project_dir))
+    assert "startupProbe" not in c and "livenessProbe" not in c
+
+
+def test_check_headers_go_with_the_http_probes(project_dir: Path) -> None:
+    raw = with_(
+        FULL,
+        deployment={
+            "health_check": {
+                "headers": {"Host": "shop.example.com", "X-Probe": "cloud-run"},
+                "liveness": {"type": "http"},
+            }
+        },
+    )
+    c = container(run_gcp(raw, project_dir))
+    headers = [
+        {"name": "Host", "value": "shop.example.com"},
+        {"name": "X-Probe", "value": "cloud-run"},
+    ]
+    assert c["startupProbe"]["httpGet"] == {"path": "/health", "port": 4000, "httpHeaders": headers}
+    assert c["livenessProbe"]["httpGet"]["httpHeaders"] == headers
+
+
+def test_auto_rollback_on_is_what_cloud_run_does_and_changes_nothing(project_dir: Path) -> None:
+    base = run_gcp(FULL, project_dir)
+    on = run_gcp(with_(FULL, deployment={"auto_rollback": True}), project_dir)
+
+    def shape(run: ProgramRun) -> list[tuple[str, str, str]]:
+        return sorted((r.type, r.name, json.dumps(r.inputs, sort_keys=True, default=str))
+                      for r in run.registrations)  # fmt: skip
+
+    assert shape(on) == shape(base)
+
+
+MIGRATION_TYPES = {JOB, RUN, SLEEP, "phoenix:gcp:Migrations"}
+
+
+def test_migrations_turned_off_leave_no_job_no_command_and_no_wait(project_dir: Path) -> None:
+    run = run_gcp(with_(FULL, migrations={"enabled": False}), project_dir)
+    assert not [r.name for r in run.registrations if r.type in MIGRATION_TYPES]
+    assert run.outputs["migrations_job"] is None
+    # The service no longer waits for a migration run.
+    service = run.one(SERVICE)
+    assert not [u for u in service.dependencies if "migrations" in u]
+
+
+def test_no_database_means_nothing_to_migrate(project_dir: Path) -> None:
+    raw = {k: v for k, v in FULL.items() if k != "database"}
+    run = run_gcp(raw, project_dir)
+    assert not [r.name for r in run.registrations if r.type in MIGRATION_TYPES]
+    assert run.outputs["migrations_job"] is None
+
+
+def test_the_migrate_command_and_timeout_are_the_jobs(project_dir: Path) -> None:
+    raw = with_(
+        FULL,
+        migrations={"command": "/app/bin/shop eval 'Shop.Release.migrate()'", "timeout": "20m"},
+    )
+    run = run_gcp(raw, project_dir)
+    job = run.one(JOB).inputs["template"]["template"]
+    assert job["containers"][0]["commands"] == ["/app/bin/shop", "eval", "Shop.Release.migrate()"]
+    assert job["timeout"] == "1200s"
+    # The default stays the release's script and fifteen minutes.
+    default = run_gcp(FULL, project_dir).one(JOB).inputs["template"]["template"]
+    assert default["containers"][0]["commands"] == ["/app/bin/migrate"]
+    assert default["timeout"] == "900s"
+    # A new command is a new job spec, so the migration runs again.
+    assert run.one(RUN).inputs["triggers"] != run_gcp(FULL, project_dir).one(RUN).inputs["triggers"]
+
+
+def test_migrations_on_without_a_database_run_against_the_apps_own_url(project_dir: Path) -> None:
+    # An external database (DATABASE_URL supplied as a secret): a job, and no Cloud SQL socket.
+    raw = {k: v for k, v in FULL.items() if k != "database"}
+    raw = with_(raw, secrets=["DATABASE_URL"], migrations={"enabled": True})
+    run = run_gcp(raw, project_dir, more_secrets=("DATABASE_URL",))
+    job = run.one(JOB).inputs["template"]["template"]
+    assert "volumes" not in job
+    assert "DATABASE_URL" in env_of(job["containers"][0])
+
+
+DB_PASSWORD = (
+    hashlib.sha256(b"random:index/randomPassword:RandomPassword:shop-database-password").hexdigest()
+    * 4
+)[:32]
+
+
+def test_database_url_and_parts_under_the_apps_names(project_dir: Path) -> None:
+    raw = with_(
+        FULL,
+        database={
+            "env": {
+                "url": "PG_URL",
+                "host": "PGHOST",
+                "port": "PGPORT",
+                "name": "PGDATABASE",
+                "user": "PGUSER",
+                "password": "PGPASSWORD",
+            }
+        },
+    )
+    run = run_gcp(raw, project_dir)
+    env = env_of(container(run))
+    assert env["PGHOST"] == f"/cloudsql/{run.outputs['database_connection_name']}"
+    assert (env["PGPORT"], env["PGDATABASE"], env["PGUSER"]) == ("5432", "shop", "shop")
+    assert "DATABASE_URL" not in env
+    for name in ("PG_URL", "PGPASSWORD"):
+        slug = name.lower().replace("_", "-")
+        ref = env[name]["secretKeyRef"]
+        assert ref == {
+            "secret": f"shop-dev-{slug}",
+            "version": secret_version_number(f"shop-secrets-{slug}"),
+        }
+        run.one(SECRET_IAM, f"shop-identity-secret-{slug}")
+    # The migrations job gets exactly the same env.
+    assert env_of(container(run, JOB)) == env
+    assert sorted(run.outputs["secret_names"]) == sorted(
+        ["PGPASSWORD", "PG_URL", "REDIS_CA_CERT", "REDIS_URL", "RELEASE_COOKIE",
+         "SECRET_KEY_BASE", "STRIPE_API_KEY"]
+    )  # fmt: skip
+
+
+def test_the_generated_password_reaches_only_its_secret_version(project_dir: Path) -> None:
+    raw = with_(FULL, database={"env": {"password": "PGPASSWORD", "user": "PGUSER"}})
+    for preview in (False, True):
+        run = run_gcp(raw, project_dir, preview=preview)
+        for reg in run.registrations:
+            assert not [s for s in plaintext(reg.inputs) if DB_PASSWORD in s], reg.name
+        assert DB_PASSWORD not in json.dumps(Plan("dev", "gcp", run).to_json())
+        assert DB_PASSWORD not in json.dumps(run.outputs, default=str)
+        if not preview:
+            version = run.one(VERSION, "shop-secrets-pgpassword")
+            assert is_secret(version.inputs["secretData"])
+            assert unwrap(version.inputs["secretData"]) == DB_PASSWORD
+
+
+def test_a_private_ip_database_delivers_its_address_as_the_host(project_dir: Path) -> None:
+    raw = with_(FULL, database={"private_ip": True, "env": {"host": "DB_HOST"}})
+    run = run_gcp(raw, project_dir)
+    assert env_of(container(run))["DB_HOST"] == "10.20.0.3"  # the mock's private address
+
+
+def test_redis_under_the_apps_names(project_dir: Path) -> None:
+    raw = with_(FULL, cache={"env": {"url": "PUBSUB_REDIS_URL", "ca_cert": "PUBSUB_REDIS_CA"}})
+    run = run_gcp(raw, project_dir)
+    env = env_of(container(run))
+    assert "REDIS_URL" not in env and "REDIS_CA_CERT" not in env
+    assert env["PUBSUB_REDIS_URL"]["secretKeyRef"]["secret"] == "shop-dev-pubsub-redis-url"
+    assert env["PUBSUB_REDIS_CA"]["secretKeyRef"]["secret"] == "shop-dev-pubsub-redis-ca"
+    url = run.one(VERSION, "shop-secrets-pubsub-redis-url").inputs["secretData"]
+    assert is_secret(url) and unwrap(url).startswith("rediss://:")
