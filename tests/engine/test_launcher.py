@@ -4,7 +4,7 @@ The CLI runs it as `pulumi-resource-pulumi-python [flags] ENGINE_ADDRESS` from t
 directory, with PULUMI_RUNTIME_<OPTION> for each Pulumi.yaml runtime option (pulumi/pulumi
 pkg/resource/plugin/provider_plugin.go, `NewProvider`). Each case here stands a recording
 `python` in for the interpreter, so what the launcher would run is seen without starting a
-server; tests/engine/test_provider_server.py starts the real one.
+server; tests/engine/test_boundary.py starts the real one.
 """
 
 from __future__ import annotations

@@ -55,6 +55,8 @@ from tests.support.provider_server import (
 )
 
 DYNAMIC_PREFIX = "pulumi-python:dynamic/fly:"
+# Every dynamic resource, whatever its module: the type tokens the pulumi-python plugin serves.
+DYNAMIC_PACKAGE = "pulumi-python:dynamic"
 PROVIDER_KEY = "__provider"
 
 # Every flyctl command that changes something on Fly. Everything else only reads.
@@ -394,7 +396,7 @@ class LocalEngine(ProjectMocks):
 
     # ---- the mock hook
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
-        if not args.typ.startswith(DYNAMIC_PREFIX):
+        if not args.typ.startswith(DYNAMIC_PACKAGE):
             return super().new_resource(args)
         try:
             return self._apply(args)
