@@ -58,6 +58,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+# flyctl's stdin readers, ported beside this file; imported as a sibling when run as `flyctl`.
+if __package__:
+    from tests.fakes import flyctl_stdin
+else:
+    import flyctl_stdin
+
 HERE = Path(__file__).resolve().parent
 CONTRACT: dict[str, Any] = json.loads((HERE / "flyctl-contract.json").read_text())
 COMMANDS: dict[str, dict[str, Any]] = CONTRACT["commands"]
@@ -394,7 +400,8 @@ def now() -> str:
 
 
 def digest(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()[:16]
+    # Values from stdin keep bytes that are not UTF-8 as surrogates (flyctl_stdin.py).
+    return hashlib.sha256(value.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 def hexid(n: int = 7) -> str:
@@ -1017,40 +1024,6 @@ def parse_error(line: str) -> CliError:
     )
 
 
-def parse_secrets_stdin(text: str) -> dict[str, str]:
-    """internal/command/secrets/parser.go semantics."""
-    out: dict[str, str] = {}
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if "=" not in line:
-            raise parse_error(line)
-        key, _, value = line.partition("=")
-        key = key.strip()
-        value = value.lstrip()
-        if value.startswith('"""'):
-            parts = [value[3:]]
-            while not parts[-1].endswith('"""') and i < len(lines):
-                parts.append(lines[i])
-                i += 1
-            joined = "\n".join(parts)
-            out[key] = joined[:-3] if joined.endswith('"""') else joined
-            continue
-        if " #" in value and value.count('"') % 2 == 0 and value.count("'") % 2 == 0:
-            quoted = value[:1] in "\"'" and value.find(value[0], 1) > value.index(" #")
-            if not quoted:
-                value = value[: value.index(" #")].rstrip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        out[key] = value
-    return out
-
-
 # --------------------------------------------------------------------------- commands
 def cmd_version(ctx: Ctx) -> None:
     exe = os.path.basename(ARGV0[0])
@@ -1215,28 +1188,40 @@ def _stage_flag(ctx: Ctx) -> bool:
 
 def cmd_secrets_import(ctx: Ctx) -> None:
     ctx.app_record()
-    text = sys.stdin.read() if not sys.stdin.isatty() else ""
+    data = sys.stdin.buffer.read() if not sys.stdin.isatty() else b""
     if PARSE_FAIL:
+        text = data.decode("utf-8", "surrogateescape")
         lines = [ln for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
         raise parse_error(lines[0] if lines else "")
-    pairs = parse_secrets_stdin(text)
+    # secrets/import.go runImport: parseSecrets' error gets this prefix.
+    try:
+        pairs = flyctl_stdin.parse_secrets(data)
+    except flyctl_stdin.ParseError as exc:
+        raise CliError(f"Failed to parse secrets from stdin: {exc}") from None
     if not pairs:
         raise CliError("requires at least one SECRET=VALUE pair")
     apply_secrets(ctx, dict(pairs), _stage_flag(ctx))
 
 
 def cmd_secrets_set(ctx: Ctx) -> None:
+    # secrets/set.go runSet, with cmdutil.ParseKVStringsToMap (internal/cmdutil/flags.go).
     ctx.app_record()
     pairs: dict[str, str | None] = {}
     for arg in ctx.p.args:
         name, eq, value = arg.partition("=")
-        if not eq or not name:
+        if not eq:
             raise CliError(f"could not parse secrets: '{arg}': must be in the format NAME=VALUE")
+        pairs[name] = value
+    for name, value in pairs.items():
         if value == "-":
             if sys.stdin.isatty():
                 raise CliError(f"secret `{name}` expects standard input but none provided")
-            value = sys.stdin.read(64 * 1024).strip()
-        pairs[name] = value
+            try:
+                pairs[name] = flyctl_stdin.read_stdin(sys.stdin.buffer.read())
+            except flyctl_stdin.StdinTooLong as exc:
+                raise CliError(f"error reading stdin for '{name}': {exc}") from None
+    if not pairs:
+        raise CliError("requires at least one SECRET=VALUE pair")
     apply_secrets(ctx, pairs, _stage_flag(ctx))
 
 
@@ -2279,6 +2264,11 @@ def main(argv: list[str]) -> int:
         sys.stderr.write("".join(line + "\n" for line in err))
         write_error(exc)
         return exc.code
+    except flyctl_stdin.GoPanic as exc:
+        # main.go run(): a release build recovers the panic, sentry.printError writes this to
+        # stdout (internal/sentry/sentry.go), and flyctl exits 3. Nothing was saved.
+        sys.stdout.write(f"Oops, something went wrong! Could you try that again?\n\n{exc}\n")
+        return 3
     text = "".join(line + "\n" for line in out)
     if injected == "malformed":
         text = text[: max(1, len(text) // 2)]

@@ -533,6 +533,39 @@ def test_secrets_import_parses_flyctl_stdin_format(fly: Fly) -> None:
     assert digests == {k: fake_flyctl.digest(v) for k, v in expect.items()}
 
 
+def test_secrets_import_cuts_at_the_first_hash_and_stops_at_a_64_kib_line(fly: Fly) -> None:
+    # secrets/parser.go: strings.Cut(value, "#") with an even count of `"` before it; the
+    # bufio.Scanner stops silently at a line that does not fit 64 KiB.
+    fly.ok("apps", "create", "demo")
+    stdin = 'P=p@ss#w0rd\nODD=a"b#c\nCR=v\r\nBIG=' + "x" * 65536 + "\nLATE=gone\n"
+    fly.ok("secrets", "import", "-a", "demo", stdin=stdin)
+    listed = json.loads(fly.ok("secrets", "list", "-a", "demo", "--json").stdout)
+    expect = {"P": "p@ss", "ODD": 'a"b#c', "CR": "v"}
+    assert {s["name"]: s["digest"] for s in listed} == {
+        k: fake_flyctl.digest(v) for k, v in expect.items()
+    }
+
+
+def test_secrets_import_panics_on_a_lone_quote_as_flyctl_does(fly: Fly) -> None:
+    fly.ok("apps", "create", "demo")
+    r = fly("secrets", "import", "-a", "demo", stdin="Q='\n")
+    assert (r.returncode, r.stderr) == (3, "")
+    assert r.stdout.startswith(
+        "Oops, something went wrong! Could you try that again?\n\n"
+        "runtime error: slice bounds out of range [1:0]"
+    )
+
+
+def test_secrets_set_from_stdin_trims_and_refuses_more_than_64_kib(fly: Fly) -> None:
+    fly.ok("apps", "create", "demo")
+    fly.ok("secrets", "set", "K=-", "-a", "demo", "--stage", stdin=" a\r\nb\n")
+    listed = json.loads(fly.ok("secrets", "list", "-a", "demo", "--json").stdout)
+    assert [s["digest"] for s in listed] == [fake_flyctl.digest("a\r\nb")]
+    assert fly.error("secrets", "set", "K=-", "-a", "demo", stdin="x" * 65537) == (
+        "error reading stdin for 'K': Input exceeded max length of 65536 bytes"
+    )
+
+
 def test_secrets_import_rejects_a_line_without_equals(fly: Fly) -> None:
     fly.ok("apps", "create", "demo")
     assert fly.error("secrets", "import", "-a", "demo", stdin="JUNK\n") == (

@@ -191,7 +191,7 @@ def test_canary_secret_never_leaks(
     assert stack.fly.calls()[n - 1] == ["secrets", "import", "--app", "shop-dev", "--stage"]
     assert (
         "Failed to parse secrets from stdin: Secrets must be provided as NAME=VALUE pairs "
-        "(STRIPE_KEY=[REDACTED] is invalid)"
+        '(STRIPE_KEY="""[REDACTED]""" is invalid)'
     ) in str(err.value)
     engine = LocalEngine(stack.state_file)
     provider_outputs = json.dumps({k: s.outs for k, s in engine.state.items()}, default=str)
