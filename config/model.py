@@ -871,8 +871,9 @@ class InferaConfig(_Model):
     )
     usage: Usage = Field(
         default_factory=Usage,
-        description="Traffic the cost estimate assumes (`phxstack cost`); a key left unset has "
-        "no assumption, and its item shows 'depends on usage'. Never changes what is deployed.",
+        description="Traffic the cost estimate assumes (`phxstack cost`); a key left unset takes "
+        "its default, and a key without one (or set to null) shows 'depends on usage'. Never "
+        "changes what is deployed.",
     )
     environments: dict[str, dict[str, Any]] = Field(
         default_factory=dict,

@@ -2,19 +2,26 @@
 
 Owns the names, bounds and default assumptions of the usage-dependent cost items. Nothing here
 changes what is deployed: the program never reads it, only the estimate does
-(`phxstack.cost`). A key left at `null` has no assumption, and its item prints "depends on
-usage" with its unit price instead of a number. Per-stack values go under `environments:` like
-any other key.
+(`phxstack.cost`). A key set to (or defaulting to) `null` has no assumption, and its item prints
+"depends on usage" with its unit price instead of a number. Per-stack values go under
+`environments:` like any other key.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# The two assumptions with a default: the ones the seed's own cost table rests on
-# (pricing.md §3: "a mostly idle app" for Cloud Run, 2.5M commands for the seed's $5 Upstash).
+# The defaults are the assumptions the seed's own cost table rests on (the pricing facts'
+# seed_check): an app nobody uses yet, so no busy hours, requests, egress or stored objects
+# (the seed counted none), and the 2.5M commands behind the seed's $5 of Upstash. The items
+# the seed did not price at all (backups, job runs, images, secret reads, snapshots) have no
+# default: they print "depends on usage".
 DEFAULT_ACTIVE_INSTANCE_HOURS = 0
+DEFAULT_REQUESTS = 0
+DEFAULT_EGRESS_GB = 0
 DEFAULT_REDIS_COMMANDS = 2_500_000
+DEFAULT_STORAGE_GB = 0
+DEFAULT_STORAGE_OPERATIONS = 0
 
 
 class Usage(BaseModel):
@@ -31,10 +38,12 @@ class Usage(BaseModel):
         "warm instance: count x 730).",
     )
     requests: int | None = Field(
-        None, ge=0, description="Cloud Run: requests a month (request billing charges them)."
+        DEFAULT_REQUESTS,
+        ge=0,
+        description="Cloud Run: requests a month (request billing charges them).",
     )
     egress_gb: float | None = Field(
-        None, ge=0, description="GB a month the app sends to the internet."
+        DEFAULT_EGRESS_GB, ge=0, description="GB a month the app sends to the internet."
     )
     redis_commands: int | None = Field(
         DEFAULT_REDIS_COMMANDS,
@@ -42,13 +51,17 @@ class Usage(BaseModel):
         description="Upstash pay-as-you-go: Redis commands a month (PubSub publishes count).",
     )
     storage_gb: float | None = Field(
-        None, ge=0, description="Object storage: GB stored (GCS or Tigris), all buckets."
+        DEFAULT_STORAGE_GB,
+        ge=0,
+        description="Object storage: GB stored (GCS or Tigris), all buckets.",
     )
     storage_class_a_operations: int | None = Field(
-        None, ge=0, description="Object storage: writes and lists a month (Class A)."
+        DEFAULT_STORAGE_OPERATIONS,
+        ge=0,
+        description="Object storage: writes and lists a month (Class A).",
     )
     storage_class_b_operations: int | None = Field(
-        None, ge=0, description="Object storage: reads a month (Class B)."
+        DEFAULT_STORAGE_OPERATIONS, ge=0, description="Object storage: reads a month (Class B)."
     )
     secret_access_operations: int | None = Field(
         None,

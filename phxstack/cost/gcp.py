@@ -9,12 +9,14 @@ only registered inputs (wire names), so it prices what `pulumi up` would create.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from phxstack.cost.estimate import (
     STACK,
     Context,
+    Line,
     NotPriced,
     Priced,
     Pricer,
@@ -112,6 +114,17 @@ def _size(containers: list[Any]) -> tuple[Decimal, Decimal] | None:
     return cpu, gib
 
 
+def _public(service: Resource) -> bool:
+    return service.inputs.get("ingress") in (None, "INGRESS_TRAFFIC_ALL")
+
+
+def web_service(ctx: Context) -> Resource | None:
+    """The service the stack's traffic reaches: the public one (the first by name if several;
+    registration order varies between runs), else the first by name."""
+    services = sorted(ctx.of_type(SERVICE), key=lambda s: s.name)
+    return next((s for s in services if _public(s)), services[0] if services else None)
+
+
 def cloud_run_service(r: Resource, ctx: Context) -> Priced:
     inputs = r.inputs
     template = inputs.get("template") or {}
@@ -141,7 +154,12 @@ def cloud_run_service(r: Resource, ctx: Context) -> Priced:
     )
     warm_s = Decimal(warm) * MONTH_S
     size_text = f"{_fmt(cpu)} vCPU, {_fmt(gib)} GiB"
-    active_h = ctx.usage_value("active_instance_hours")
+    # `usage` describes the traffic of the stack, which reaches one service: another service
+    # (a worker, an internal API) has busy time of its own that nothing describes, so its
+    # usage items print "depends on usage" rather than count the same traffic twice.
+    web = web_service(ctx)
+    is_web = web is None or web is r
+    active_h = ctx.usage_value("active_instance_hours") if is_web else None
     out: Priced = []
     if billing == "instance":
         assert rates.instance_vcpu and rates.instance_gib
@@ -196,7 +214,7 @@ def cloud_run_service(r: Resource, ctx: Context) -> Priced:
                 r, f"other instances while busy ({size_text})", "other instances while busy",
                 hours=busy_other, size=(cpu, gib), rates=(rates.active_vcpu, rates.active_gib),
             )  # fmt: skip
-        requests = ctx.usage_value("requests")
+        requests = ctx.usage_value("requests") if is_web else None
         out.append(
             line(r, "Requests (request billing)", "requests", requests, rates.requests,
                  usage_key="requests")
@@ -206,6 +224,13 @@ def cloud_run_service(r: Resource, ctx: Context) -> Priced:
             ctx.add_free_use("request_gib", active_h * SECONDS_PER_HOUR * gib)
         if requests is not None:
             ctx.add_free_use("requests", requests)
+    if not is_web:
+        assert web is not None
+        why = f"`usage` describes the traffic of {web.name}; this service's is not described"
+        out = [
+            replace(item, note=why) if isinstance(item, Line) and item.usage_key else item
+            for item in out
+        ]
     return out
 
 
@@ -500,19 +525,44 @@ FREE_TIERS = (
 )  # fmt: skip
 
 
+# Premium-tier egress is priced by the month's volume (S8): the first TiB, up to 10 TiB, above.
+EGRESS_TIERS = (
+    ("first TiB", Decimal(0), Decimal(1024), "internet_egress_premium_gb_0_1tib"),
+    ("1-10 TiB", Decimal(1024), Decimal(10240), "internet_egress_premium_gb_1_10tib"),
+    ("over 10 TiB", Decimal(10240), None, "internet_egress_premium_gb_over_10tib"),
+)
+
+
+_EGRESS_NOTE = (
+    "priced at the rate to most of the world; the first TiB to China costs "
+    f"${GCP['internet_egress_premium_gb_china_0_1tib'].value}/GB, to Australia "
+    f"${GCP['internet_egress_premium_gb_australia_0_1tib'].value}/GB"
+)
+
+
+def _egress(ctx: Context, service: Resource) -> None:
+    gb = ctx.usage_value("egress_gb")
+    for label, low, high, key in EGRESS_TIERS:
+        if low and (gb is None or gb <= low):
+            break
+        quantity = None if gb is None else (gb if high is None else min(gb, high)) - low
+        ctx.estimate.lines.append(
+            line(service, f"Internet egress, Premium tier ({label})", "GB", quantity, GCP[key],
+                 usage_key="egress_gb", resource=STACK,
+                 note="" if low else _EGRESS_NOTE)
+        )  # fmt: skip
+    if gb:
+        ctx.add_free_use("egress", gb)
+
+
 def stack_items(ctx: Context) -> None:
     """Usage billed to the project rather than one resource, and the free tiers."""
     est = ctx.estimate
-    services = ctx.of_type(SERVICE)
-    if services:
-        service = services[0]
+    service = web_service(ctx)
+    if service is not None:
         region = str(service.inputs.get("location") or "")
         if region in GCP_PRICED_REGIONS:
-            stack_usage(
-                ctx, service, "Internet egress, Premium tier (first TiB)", "GB",
-                usage_key="egress_gb", price=GCP["internet_egress_premium_gb_0_1tib"],
-                free_use="egress",
-            )  # fmt: skip
+            _egress(ctx, service)
         else:
             est.not_priced.append(
                 NotPriced(STACK, service.type, None,

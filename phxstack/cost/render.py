@@ -133,9 +133,10 @@ def render_cost(cost: dict[str, Any], stack: str, provider: str) -> str:
     if cost["depends_on_usage"]:
         lines += ["", "Depends on usage (not in the total; give a number under `usage:`):"]
         for item in cost["depends_on_usage"]:
+            note = f"; {item['note']}" if item.get("note") else ""
             lines.append(
                 f"    {item['resource']}: {item['component']}: {price_per(item)} "
-                f"(usage.{item['usage_key']})"
+                f"(usage.{item['usage_key']}{note})"
             )
     if cost["free_tiers"]:
         lines += [
@@ -172,8 +173,9 @@ def one_line(cost: dict[str, Any]) -> str:
     if cost["usage_items"]:
         parts.append(f"; {usd(cost['usage_monthly'])} of it usage at assumptions")
     if cost["depends_on_usage"]:
-        parts.append(f"; {len(cost['depends_on_usage'])} items depend on usage")
+        n = len(cost["depends_on_usage"])
+        parts.append(f"; {n} item depends on usage" if n == 1 else f"; {n} items depend on usage")
     if cost["not_priced"]:
-        parts.append(f"; {len(cost['not_priced'])} not priced")
+        parts.append(f"; {len(cost['not_priced'])} not priced")  # "1 not priced" reads fine
     parts.append("). Breakdown: `phxstack cost`.")
     return "".join(parts)

@@ -49,7 +49,12 @@ def test_usage_defaults_are_the_documented_assumptions_and_not_marked_set() -> N
     usage = load(GCP).usage
     assert usage.active_instance_hours == DEFAULT_ACTIVE_INSTANCE_HOURS == 0
     assert usage.redis_commands == DEFAULT_REDIS_COMMANDS == 2_500_000
-    assert usage.egress_gb is None and usage.storage_gb is None
+    # An app nobody uses yet: no requests, egress or stored objects (the seed counted none).
+    assert (usage.requests, usage.egress_gb, usage.storage_gb) == (0, 0, 0)
+    assert (usage.storage_class_a_operations, usage.storage_class_b_operations) == (0, 0)
+    # What the seed did not price has no default: "depends on usage".
+    assert (usage.backup_gb, usage.job_minutes, usage.image_storage_gb) == (None, None, None)
+    assert (usage.secret_access_operations, usage.volume_snapshot_gb) == (None, None)
     assert usage.model_fields_set == set()
 
 

@@ -21,6 +21,10 @@ FLY_SAMPLE = ROOT / "infera.yaml"
 GCP_SAMPLE = ROOT / "examples" / "gcp" / "infera.yaml"
 SEED_FLY = ROOT / "examples" / "seed" / "fly.yaml"
 SEED_GCP = ROOT / "examples" / "seed" / "gcp.yaml"
+# The seed's figures as the pricing facts work them out (prices.json `seed_check`).
+SEED_CHECK: dict[str, Any] = json.loads(
+    (Path(__file__).parent / "facts" / "prices.json").read_text(encoding="utf-8")
+)["seed_check"]
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:

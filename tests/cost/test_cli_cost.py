@@ -23,7 +23,15 @@ def test_cost_prints_line_items_the_total_and_what_it_left_out() -> None:
         "2,500,000", "(default)",
     ]  # fmt: skip
     assert "Total: $19.98 a month = $14.98 fixed + $5.00 usage at assumptions." in lines
-    assert "    (stack): Internet egress from iad: $0.02 per GB (usage.egress_gb)" in lines
+    egress = next(line for line in lines if "Internet egress from iad" in line)
+    assert egress.split()[-8:] == [
+        "0", "GB", "$0.02", "$0.00", "usage.egress_gb", "=", "0", "(default)",
+    ]  # fmt: skip
+    assert lines[
+        lines.index("Depends on usage (not in the total; give a number under `usage:`):") + 1
+    ] == (
+        "    (stack): Volume snapshots (daily, kept 5 days): $0.08 per GB (usage.volume_snapshot_gb)"
+    )
     # Config warnings go to stderr, so `cost > file` keeps only the estimate.
     assert "unmanaged Fly Postgres" in err and "unmanaged" not in out.split("Total:")[1]
 
@@ -43,7 +51,7 @@ def test_plan_shows_the_total_and_plan_json_carries_the_same_cost() -> None:
     assert code == 0
     assert out.splitlines()[1] == (
         "Monthly cost: $23.87 estimated (list prices, USD; $5.00 of it usage at assumptions; "
-        "2 items depend on usage). Breakdown: `phxstack cost`."
+        "1 item depends on usage). Breakdown: `phxstack cost`."
     )
     code, out, _ = run_cli("plan", "--json", "--config", str(FLY_SAMPLE), "--stack", "prod")
     assert json.loads(out)["cost"] == cost_of(FLY_SAMPLE, "prod", ROOT)

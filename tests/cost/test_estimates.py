@@ -1,9 +1,10 @@
 """Monthly estimates, line by line, against figures worked by hand from the pricing facts.
 
 Each expected line is (component, quantity, unit price, monthly), with the arithmetic beside
-it. Prices are list prices in USD (tests/cost/facts/prices.json, pricing.md's facts): a GCP
-month is 730 h (2,628,000 s), a Fly month 30 days as Fly publishes. Every line's monthly is
-rounded half-up to the cent, and totals are sums of those lines.
+it. Prices are list prices in USD (the pricing facts in tests/cost/facts/): a GCP month is
+730 h (2,628,000 s), a Fly month 30 days as Fly publishes. Every line's monthly is rounded
+half-up to the cent, and totals are sums of those lines. Where the facts work out the same
+figure (`seed_check`), the test checks that it agrees.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from tests.cost.conftest import (
     FLY_SAMPLE,
     GCP_SAMPLE,
+    SEED_CHECK,
     SEED_FLY,
     SEED_GCP,
     D,
@@ -26,6 +28,22 @@ from tests.cost.conftest import (
 # The five Secret Manager versions a GCP stack with database, cache and bucket makes
 # (SECRET_KEY_BASE, RELEASE_COOKIE, DATABASE_URL, REDIS_URL, REDIS_CA_CERT), $0.06 each.
 SECRET_VERSIONS = [("Active secret version", D("1"), D("0.06"), D("0.06"))] * 5
+# The default assumptions of an app nobody uses yet: no stored objects, no egress.
+GCS_AT_DEFAULTS = [
+    ("Storage, Standard, us-central1", D("0"), D("0.02"), D("0.00")),
+    ("Class A operations (writes, lists)", D("0"), D("0.005"), D("0.00")),
+    ("Class B operations (reads)", D("0"), D("0.0004"), D("0.00")),
+]
+GCP_EGRESS_AT_DEFAULT = [
+    ("Internet egress, Premium tier (first TiB)", D("0"), D("0.12"), D("0.00"))
+]
+FLY_EGRESS_AT_DEFAULT = [("Internet egress from iad", D("0"), D("0.02"), D("0.00"))]
+# Upstash at the default 2,500,000 commands: 2,500,000 / 100,000 x $0.20
+UPSTASH_AT_DEFAULT = [("Upstash Redis, pay-as-you-go commands", D("2500000"), D("0.2"), D("5.00"))]
+
+
+def _fact(value: object) -> Decimal:
+    return Decimal(str(value))
 
 
 def _total(cost: dict[str, object]) -> Decimal:
@@ -54,21 +72,16 @@ def test_seed_fly_costs_19_98_not_the_seeds_27() -> None:
             ("Machines, shared-cpu-2x 512MB, iad, always running", D("2"), D("3.89"), D("7.78")),
         ],
     )
-    assert same_lines(
-        cost["usage_items"],
-        [
-            # 2,500,000 commands / 100,000 x $0.20 (the default assumption)
-            ("Upstash Redis, pay-as-you-go commands", D("2500000"), D("0.2"), D("5.00")),
-        ],
-    )
+    assert same_lines(cost["usage_items"], UPSTASH_AT_DEFAULT + FLY_EGRESS_AT_DEFAULT)
     # Every assumption the estimate used, and where it came from (null: none, so no number).
     assert cost["usage"] == {
+        "egress_gb": {"value": 0, "set": False},
         "redis_commands": {"value": 2500000, "set": False},
-        "egress_gb": {"value": None, "set": False},
         "volume_snapshot_gb": {"value": None, "set": False},
     }
-    assert _depends(cost) == ["egress_gb", "volume_snapshot_gb"]
+    assert _depends(cost) == ["volume_snapshot_gb"]
     assert _total(cost) == D("19.98")  # 5.70 + 1.50 + 7.78 + 5.00
+    assert _total(cost) == _fact(SEED_CHECK["fly"]["corrected_total_512mb_unmanaged_pg"])
     assert (cost["fixed_monthly"], cost["usage_monthly"]) == (14.98, 5)
     assert cost["hours_per_month"] == 720 and cost["complete"] is True
 
@@ -83,7 +96,9 @@ def test_seed_fly_with_managed_postgres_costs_53_58() -> None:
         ("Managed Postgres storage", D("10"), D("0.28"), D("2.80")),
         ("Machines, shared-cpu-2x 512MB, iad, always running", D("2"), D("3.89"), D("7.78")),
     ])  # fmt: skip
+    assert same_lines(cost["usage_items"], UPSTASH_AT_DEFAULT + FLY_EGRESS_AT_DEFAULT)
     assert _total(cost) == D("53.58")  # 38.00 + 2.80 + 7.78 + 5.00
+    assert _total(cost) == _fact(SEED_CHECK["fly"]["corrected_total_512mb_managed_pg_basic"])
 
 
 def test_seed_gcp_costs_255_68_or_250_16_after_free_tiers_not_the_seeds_120() -> None:
@@ -102,7 +117,7 @@ def test_seed_gcp_costs_255_68_or_250_16_after_free_tiers_not_the_seeds_120() ->
         # 2 x 2 GiB x 2,628,000 s = 10,512,000 GiB-s x $0.000002 = 21.024
         ("Memory, warm instances of 2 GiB, instance billing", D("10512000"), D("0.000002"), D("21.02")),
     ])  # fmt: skip
-    assert cost["usage_items"] == []
+    assert same_lines(cost["usage_items"], GCS_AT_DEFAULTS + GCP_EGRESS_AT_DEFAULT)
     # 7.67 + 1.70 + 35.77 + 0.30 + 189.22 + 21.02
     assert _total(cost) == D("255.68")
     assert _free(cost) == [
@@ -110,39 +125,63 @@ def test_seed_gcp_costs_255_68_or_250_16_after_free_tiers_not_the_seeds_120() ->
         ("Cloud Run, instance billing: memory", D("0.90")),  # 450,000 GiB-s x $0.000002
         ("Secret Manager active versions", D("0.30")),  # 5 of the 6 free versions x $0.06
     ]
-    assert _total(cost) - Decimal(str(cost["free_tier_monthly"])) == D("250.16")
+    net = _total(cost) - Decimal(str(cost["free_tier_monthly"]))
+    assert net == D("250.16")
+    assert net == _fact(SEED_CHECK["gcp"]["corrected_total_instance_billing_direct_vpc"])
+    # Cloud Run alone, 189.22 + 21.02 and after its free tier: the facts' figures too
+    assert D("189.22") + D("21.02") == _fact(
+        SEED_CHECK["gcp"]["cloud_run_instance_billing_24x7_no_free_tier"]
+    )
+    assert D("210.24") - D("4.32") - D("0.90") == _fact(
+        SEED_CHECK["gcp"]["cloud_run_instance_billing_24x7"]
+    )
     assert sorted(_depends(cost)) == [
-        "egress_gb", "image_storage_gb", "job_minutes", "job_minutes",
-        "secret_access_operations", "storage_class_a_operations",
-        "storage_class_b_operations", "storage_gb",
+        "image_storage_gb", "job_minutes", "job_minutes", "secret_access_operations",
     ]  # fmt: skip
 
 
 def test_seed_gcp_on_request_billing_idle_costs_the_floor() -> None:
     cost = cost_of(SEED_GCP, "request-billing")
-    run = [i for i in lines(cost["items"]) if "warm" in i[0]]
-    assert run == [
-        # 10,512,000 vCPU-s x $0.0000025 (idle min-instance rate) = 26.28
+    assert same_lines(cost["items"], [
+        ("Instance db-f1-micro, zonal", D("730"), D("0.0105"), D("7.67")),
+        ("Storage, SSD, zonal", D("10"), D("0.17"), D("1.70")),
+        ("Capacity, Basic, 1 GB (band M1)", D("730"), D("0.049"), D("35.77")),
+        *SECRET_VERSIONS,
+        # 2 warm x 2 vCPU x 2,628,000 s = 10,512,000 vCPU-s x $0.0000025 (idle min-instance
+        # rate) = 26.28; memory the same at $0.0000025 a GiB-s
         ("CPU, warm instances of 2 vCPU, idle rate (request billing)", D("10512000"),
          D("0.0000025"), D("26.28")),
         ("Memory, warm instances of 2 GiB, idle rate", D("10512000"), D("0.0000025"), D("26.28")),
-    ]  # fmt: skip
+    ])  # fmt: skip
     assert same_lines(cost["usage_items"], [
         # no socket open all month (the default): 0 s at active - idle = $0.0000215
         ("CPU, warm instances busy: active rate above the idle rate", D("0"), D("0.0000215"),
          D("0.00")),
+        # no requests (the default): 0 x $0.40 per million
+        ("Requests (request billing)", D("0"), D("0.4"), D("0.00")),
+        *GCS_AT_DEFAULTS,
+        *GCP_EGRESS_AT_DEFAULT,
     ])  # fmt: skip
-    # 26.28 + 26.28 + 7.67 + 1.70 + 35.77 + 0.30; pricing.md's $97.70 has no secret versions
+    # 26.28 + 26.28 + 7.67 + 1.70 + 35.77 + 0.30
     assert _total(cost) == D("98.00")
-    assert "requests" in _depends(cost)
+    assert cost["usage_monthly"] == 0
+    # The free tiers take the five secret versions' 0.30: the facts' 52.56 + 7.67 + 1.70 + 35.77
+    assert _free(cost) == [("Secret Manager active versions", D("0.30"))]
+    assert _total(cost) - D("0.30") == D("97.70")
+    assert D("97.70") == _fact(SEED_CHECK["gcp"]["corrected_total_request_billing_idle_direct_vpc"])
+    assert D("26.28") * 2 == _fact(SEED_CHECK["gcp"]["cloud_run_request_billing_idle_floor"])
 
 
 def test_seed_gcp_with_liveview_sockets_open_all_month_costs_324_01() -> None:
     cost = cost_of(SEED_GCP, "liveview-sockets")
     assert same_lines(cost["usage_items"], [
-        # 1,460 h x 3,600 s x 2 vCPU = 10,512,000 vCPU-s x (0.000024 - 0.0000025) = 226.008
+        # 1,460 h x 3,600 s x 2 vCPU = 10,512,000 vCPU-s x (0.000024 - 0.0000025) = 226.008;
+        # memory costs $0.0000025 a GiB-s idle or active in Tier 1, so it has no premium line
         ("CPU, warm instances busy: active rate above the idle rate", D("10512000"),
          D("0.0000215"), D("226.01")),
+        ("Requests (request billing)", D("0"), D("0.4"), D("0.00")),
+        *GCS_AT_DEFAULTS,
+        *GCP_EGRESS_AT_DEFAULT,
     ])  # fmt: skip
     assert cost["usage"]["active_instance_hours"] == {"value": 1460, "set": True}
     assert _total(cost) == D("324.01")  # 98.00 + 226.01
@@ -151,8 +190,16 @@ def test_seed_gcp_with_liveview_sockets_open_all_month_costs_324_01() -> None:
         ("Cloud Run, request billing: active memory", D("0.90")),  # 360,000 x $0.0000025
         ("Secret Manager active versions", D("0.30")),
     ]
-    # pricing.md: $318.49 with sockets always open, after the free tier, without secrets
-    assert _total(cost) - D("5.52") == D("318.49")
+    # With sockets always open and after the free tiers: 324.01 - 4.32 - 0.90 - 0.30
+    net = _total(cost) - D("5.52")
+    assert net == D("318.49")
+    assert net == _fact(
+        SEED_CHECK["gcp"]["corrected_total_request_billing_sockets_always_open_direct_vpc"]
+    )
+    # Cloud Run alone: 26.28 + 26.28 + 226.01 - 5.22 of free tier
+    assert D("26.28") * 2 + D("226.01") - D("5.22") == _fact(
+        SEED_CHECK["gcp"]["cloud_run_request_billing_always_active_eg_open_liveview_sockets"]
+    )
 
 
 # ---------------------------------------------------------------------------- the samples
@@ -167,15 +214,21 @@ def test_fly_sample_dev_one_machine() -> None:
             ("Machines, shared-cpu-2x 512MB, iad, always running", D("1"), D("3.89"), D("3.89")),
         ],
     )
+    assert same_lines(cost["usage_items"], UPSTASH_AT_DEFAULT + FLY_EGRESS_AT_DEFAULT)
     assert _total(cost) == D("16.09")  # 5.70 + 1.50 + 3.89 + 5.00 (Upstash default)
 
 
 def test_fly_sample_prod_three_machines() -> None:
     cost = cost_of(FLY_SAMPLE, "prod")
-    assert lines(cost["items"])[-1] == (
+    assert same_lines(cost["items"], [
+        # unmanaged Postgres 1gb: one shared-cpu-1x 1GB machine and its 10 GB volume
+        ("Postgres machines, shared-cpu-1x 1GB, iad", D("1"), D("5.7"), D("5.70")),
+        ("Postgres volumes, 10 GB each", D("10"), D("0.15"), D("1.50")),
         # prod overlay: count 3, so 3 x $3.89
-        "Machines, shared-cpu-2x 512MB, iad, always running", D("3"), D("3.89"), D("11.67"),
-    )  # fmt: skip
+        ("Machines, shared-cpu-2x 512MB, iad, always running", D("3"), D("3.89"), D("11.67")),
+    ])  # fmt: skip
+    assert same_lines(cost["usage_items"], UPSTASH_AT_DEFAULT + FLY_EGRESS_AT_DEFAULT)
+    assert _depends(cost) == ["volume_snapshot_gb"]
     assert _total(cost) == D("23.87")  # 5.70 + 1.50 + 11.67 + 5.00
 
 
@@ -196,6 +249,9 @@ def test_gcp_sample_dev_scales_to_zero_and_bills_by_request() -> None:
         [
             ("CPU, other instances while busy (1 vCPU, 1 GiB)", D("0"), D("0.000024"), D("0.00")),
             ("Memory, other instances while busy", D("0"), D("0.0000025"), D("0.00")),
+            ("Requests (request billing)", D("0"), D("0.4"), D("0.00")),
+            *GCS_AT_DEFAULTS,
+            *GCP_EGRESS_AT_DEFAULT,
         ],
     )
     assert _total(cost) == D("45.44")  # 7.67 + 1.70 + 35.77 + 0.30
@@ -220,6 +276,7 @@ def test_gcp_sample_prod_ha_custom_tier_and_standard_redis() -> None:
         # 15,768,000 GiB-s x $0.000002 = 31.536
         ("Memory, warm instances of 2 GiB, instance billing", D("15768000"), D("0.000002"), D("31.54")),
     ])  # fmt: skip
+    assert same_lines(cost["usage_items"], GCS_AT_DEFAULTS + GCP_EGRESS_AT_DEFAULT)
     # 60.30 + 38.33 + 6.80 + 46.72 + 0.30 + 283.82 + 31.54
     assert _total(cost) == D("467.81")
     assert "backup_gb" in _depends(cost)  # production keeps backups: their size is usage

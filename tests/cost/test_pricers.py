@@ -13,6 +13,8 @@ from phxstack.cost.estimate import cents, no_charge_reason
 from tests.cost.conftest import D, lines
 
 FLY = "pulumi-python:dynamic/fly:"
+# The stack's egress at the default assumption, 0 GB.
+EGRESS_AT_DEFAULT = ("Internet egress, Premium tier (first TiB)", D("0"), D("0.12"), D("0.00"))
 
 
 def res(type_: str, logical: str, **inputs: Any) -> dict[str, Any]:
@@ -102,6 +104,7 @@ def test_request_billing_above_the_warm_instances_pays_the_active_rate() -> None
         ("Memory, other instances while busy", D("486000"), D("0.0000025"), D("1.22")),
         # 3,000,000 / 1,000,000 x $0.40
         ("Requests (request billing)", D("3000000"), D("0.4"), D("1.20")),
+        EGRESS_AT_DEFAULT,
     ]  # fmt: skip
     free = {f["name"]: f["monthly"] for f in cost["free_tiers"]}
     assert free["Cloud Run requests"] == 0.8  # 2,000,000 free x $0.40 / 1M
@@ -116,11 +119,13 @@ def test_instance_billing_bills_busy_hours_beyond_the_warm_instances() -> None:
         ("CPU, instances above the minimum (1 vCPU, 0.5 GiB)", D("972000"), D("0.000018"),
          D("17.50")),
         ("Memory, instances above the minimum", D("486000"), D("0.000002"), D("0.97")),
+        EGRESS_AT_DEFAULT,
     ]  # fmt: skip
 
 
 def test_no_assumption_prints_depends_on_usage_and_stays_out_of_the_total() -> None:
-    cost = estimate([service(cpu_idle=True, warm=0)], "gcp", Usage(active_instance_hours=None))
+    none = Usage(active_instance_hours=None, requests=None, egress_gb=None)
+    cost = estimate([service(cpu_idle=True, warm=0)], "gcp", none)
     depends = cost.of_kind("depends")
     assert {d.usage_key for d in depends} == {"active_instance_hours", "requests", "egress_gb"}
     assert all(d.monthly is None for d in depends)
@@ -247,4 +252,61 @@ def test_fly_machines_follow_each_process_groups_vm_and_mounts_in_fly_toml() -> 
         ("Machines, performance-1x 2GB, lhr, always running", D("1"), D("35.17260"),
          D("35.17")),
     ]  # fmt: skip
-    assert [i["usage_key"] for i in cost["depends_on_usage"]] == ["egress_gb", "volume_snapshot_gb"]
+    assert [i["usage_key"] for i in cost["depends_on_usage"]] == ["volume_snapshot_gb"]
+
+
+def test_usage_is_the_public_services_traffic_never_counted_twice() -> None:
+    web = service(cpu_idle=True, warm=1)
+    worker = service(cpu_idle=True, warm=1)
+    worker["name"], worker["urn"] = "a-worker", worker["urn"] + "-worker"  # sorts first by name
+    worker["inputs"]["ingress"] = "INGRESS_TRAFFIC_INTERNAL_ONLY"
+    usage = Usage(active_instance_hours=730, requests=1_000_000)
+    cost = estimate([worker, web], "gcp", usage).to_json()
+    # The public service carries the traffic: 730 h x 3,600 s x 1 vCPU at the $0.0000215 premium
+    assert lines([i for i in cost["usage_items"] if i["resource"] == "svc"]) == [
+        ("CPU, warm instances busy: active rate above the idle rate", D("2628000"),
+         D("0.0000215"), D("56.50")),
+        ("Requests (request billing)", D("1000000"), D("0.4"), D("0.40")),
+    ]  # fmt: skip
+    # The worker's busy time is nothing `usage` describes: it depends on usage, and says why.
+    worker_items = [i for i in cost["depends_on_usage"] if i["resource"] == "a-worker"]
+    assert [(i["component"], i["usage_key"]) for i in worker_items] == [
+        ("CPU, warm instances busy: active rate above the idle rate", "active_instance_hours"),
+        ("CPU, other instances while busy (1 vCPU, 0.5 GiB)", "active_instance_hours"),
+        ("Memory, other instances while busy", "active_instance_hours"),
+        ("Requests (request billing)", "requests"),
+    ]
+    assert {i["note"] for i in worker_items} == {
+        "`usage` describes the traffic of svc; this service's is not described"
+    }
+    # Its warm instances are fixed costs all the same: 2,628,000 vCPU-s x $0.0000025
+    assert (
+        "CPU, warm instances of 1 vCPU, idle rate (request billing)",
+        D("2628000"),
+        D("0.0000025"),
+        D("6.57"),
+    ) in lines([i for i in cost["items"] if i["resource"] == "a-worker"])
+
+
+@pytest.mark.parametrize(
+    ("gb", "expected"),
+    [
+        # 500 GB, all in the first TiB: 500 x $0.12
+        (500, [("Internet egress, Premium tier (first TiB)", D("500"), D("0.12"), D("60.00"))]),
+        # 2,048 GB: 1,024 x $0.12 = 122.88, then 1,024 x $0.11 = 112.64
+        (2048, [
+            ("Internet egress, Premium tier (first TiB)", D("1024"), D("0.12"), D("122.88")),
+            ("Internet egress, Premium tier (1-10 TiB)", D("1024"), D("0.11"), D("112.64")),
+        ]),
+        # 12,288 GB: 122.88, 9,216 x $0.11 = 1,013.76, 2,048 x $0.08 = 163.84
+        (12288, [
+            ("Internet egress, Premium tier (first TiB)", D("1024"), D("0.12"), D("122.88")),
+            ("Internet egress, Premium tier (1-10 TiB)", D("9216"), D("0.11"), D("1013.76")),
+            ("Internet egress, Premium tier (over 10 TiB)", D("2048"), D("0.08"), D("163.84")),
+        ]),
+    ],
+)  # fmt: skip
+def test_gcp_egress_is_priced_by_the_months_volume_tiers(gb: int, expected: list[Any]) -> None:
+    cost = estimate([service(cpu_idle=False, warm=0)], "gcp", Usage(egress_gb=gb)).to_json()
+    egress = [i for i in cost["usage_items"] if i["resource"] == "(stack)"]
+    assert lines(egress) == expected
