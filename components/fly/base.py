@@ -133,6 +133,16 @@ def line_value(text: str, label: str) -> str | None:
     return m.group(1) if m else None
 
 
+def table_value(text: str, label: str) -> str | None:
+    """A row of flyctl's vertical table (internal/render/render.go VerticalTable).
+
+    tablewriter v1.1.4 prints ` LABEL │ VALUE `, columns padded; the title line before it
+    carries ANSI bold codes whatever NO_COLOR says. An empty cell reads as None.
+    """
+    m = re.search(rf"^\s*{re.escape(label)}\s*\u2502[ \t]*(\S.*?)\s*$", text, re.MULTILINE)
+    return m.group(1) if m else None
+
+
 def whole_numbers(news: Mapping[str, Any], *keys: str) -> dict[str, Any]:
     """Numbers arrive as floats over Pulumi's wire (protobuf Struct); flyctl wants `10`."""
     out = dict(news)

@@ -24,10 +24,10 @@ from pulumi.dynamic import (
 from components.fly.base import (
     FlyProvider,
     diff_fields,
-    line_value,
     malformed,
     require,
     resource_options,
+    table_value,
 )
 from components.fly.cli import FlyctlError
 from components.fly.settings import RunnerSettings
@@ -59,7 +59,7 @@ class RedisProvider(FlyProvider):
             if exc.kind == "not_found":
                 return None
             raise
-        url = line_value(out, "Private URL")
+        url = table_value(out, "Private URL")
         if not url:
             raise malformed("the Private URL", ["redis", "status", name])
         return url

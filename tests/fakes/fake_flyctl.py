@@ -916,6 +916,22 @@ def table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return [line(headers), *(line(r) for r in rows)]
 
 
+def vertical_table(title: str, rows: list[tuple[str, str]]) -> list[str]:
+    """internal/render/render.go VerticalTable, as tablewriter v1.1.4 renders it.
+
+    The title goes through aurora.Bold, which writes its escape codes whatever NO_COLOR says
+    (logrusorgru/aurora v2.0.3). Each row is ` LABEL │ VALUE ` with both columns padded to
+    their widest (trimmed) cell, no borders, then the blank line VerticalTable prints after
+    Render. Checked by running VerticalTable against tablewriter v1.1.4 (go.mod pins).
+    """
+    cells = [(k.strip(), v.strip()) for k, v in rows]
+    w1 = max(len(k) for k, _ in cells)
+    w2 = max(len(v) for _, v in cells)
+    lines = [f"\x1b[1m{title}\x1b[0m"]
+    lines += [f" {k.ljust(w1)} \u2502 {v.ljust(w2)} " for k, v in cells]
+    return [*lines, ""]
+
+
 def new_app_record(state: State, org: str, network: str = "") -> dict[str, Any]:
     return {
         "org": org,
@@ -2050,21 +2066,20 @@ def cmd_redis_list(ctx: Ctx) -> None:
 
 
 def cmd_redis_status(ctx: Ctx) -> None:
+    # internal/command/redis/status.go runStatus; the plan's display name is the API's (APPROX).
     r = _redis(ctx, ctx.p.args[0])
-    ctx.say("Redis")
     rows = [
         ("ID", r["id"]),
         ("Name", r["name"]),
         ("Plan", r["plan"]),
         ("Primary Region", r["region"]),
-        ("Read Regions", ",".join(r["replica_regions"])),
+        ("Read Regions", ",".join(r["replica_regions"]) or "None"),
         ("Eviction", "Enabled" if r["eviction"] else "Disabled"),
         ("Auto-Upgrade", "Enabled" if r["auto_upgrade"] else "Disabled"),
         ("ProdPack", "Enabled" if r["prodpack"] else "Disabled"),
         ("Private URL", _redis_url(r)),
     ]
-    for k, v in rows:
-        ctx.say(f"  {k:<15}= {v}")
+    ctx.out += vertical_table("Redis", rows)
 
 
 def cmd_redis_destroy(ctx: Ctx) -> None:
@@ -2172,17 +2187,20 @@ def cmd_storage_list(ctx: Ctx) -> None:
 
 
 def cmd_storage_status(ctx: Ctx) -> None:
+    # internal/command/extensions/tigris/status.go runStatus: the shadow bucket rows appear
+    # only when the extension has shadow options (the loop breaks otherwise). The Status text
+    # is the API's (APPROX).
     b = _bucket(ctx, _bucket_name(ctx))
-    # APPROX: the contract records no output for `storage status`; these rows are invented.
-    ctx.say("Object Storage")
-    for k, v in (
-        ("Name", b["name"]),
-        ("Status", "created"),
-        ("Public", str(b["public"]).lower()),
-        ("Shadow Bucket", b["shadow"]),
-        ("App", b.get("app") or ""),
-    ):
-        ctx.say(f"  {k:<14}= {v}")
+    rows = [("Name", b["name"]), ("Status", "created"), ("Public", str(b["public"]))]
+    if b.get("shadow"):
+        rows += [
+            ("Shadow Bucket Write Through", "False"),
+            ("Shadow Bucket Name", str(b["shadow"])),
+            ("Shadow Bucket Endpoint", "False"),
+        ]
+    if b.get("app"):
+        rows.append(("App", b["app"]))
+    ctx.out += vertical_table("Status", rows)
 
 
 def cmd_storage_destroy(ctx: Ctx) -> None:

@@ -478,6 +478,60 @@ def test_mpg_status_json_has_data_and_credentials(fly: Fly) -> None:
     assert list(status["credentials"]) == spec["credentials"]
 
 
+# What flyctl's render.VerticalTable printed, built against tablewriter v1.1.4 and aurora
+# v2.0.3 (flyctl ad0172fa go.mod) for these two rows.
+TABLEWRITER_1_1_4 = (
+    "\x1b[1mRedis\x1b[0m\n"
+    " ID             \u2502 abc123XYZ                                                       \n"
+    " Name           \u2502 demo-app-redis                                                  \n"
+    " Plan           \u2502 Pay-as-you-go                                                   \n"
+    " Primary Region \u2502 iad                                                             \n"
+    " Read Regions   \u2502 None                                                            \n"
+    " Eviction       \u2502 Disabled                                                        \n"
+    " Auto-Upgrade   \u2502 Disabled                                                        \n"
+    " ProdPack       \u2502 Disabled                                                        \n"
+    " Private URL    \u2502 redis://default:pw0123456789@fly-demo-app-redis.upstash.io:6379 \n"
+    "\n"
+    "\x1b[1mRedis\x1b[0m\n"
+    " ID             \u2502 x        \n"
+    " Name           \u2502          \n"
+    " Plan           \u2502 a b      \n"
+    " Primary Region \u2502 iad      \n"
+    " Read Regions   \u2502 ams,fra  \n"
+    " Eviction       \u2502 Enabled  \n"
+    " Auto-Upgrade   \u2502 Disabled \n"
+    " ProdPack       \u2502 Disabled \n"
+    " Private URL    \u2502          \n"
+    "\n"
+)
+REDIS_ROWS = ["ID", "Name", "Plan", "Primary Region", "Read Regions", "Eviction",
+              "Auto-Upgrade", "ProdPack", "Private URL"]  # fmt: skip
+
+
+def test_vertical_tables_render_as_tablewriter_1_1_4_does() -> None:
+    first = ["abc123XYZ", "demo-app-redis", "Pay-as-you-go", "iad", "None", "Disabled",
+             "Disabled", "Disabled", "redis://default:pw0123456789@fly-demo-app-redis.upstash.io:6379"]  # fmt: skip
+    second = ["x", "", "a b  ", "iad", "ams,fra", "Enabled", "Disabled", "Disabled", ""]
+    text = "".join(
+        line + "\n"
+        for values in (first, second)
+        for line in fake_flyctl.vertical_table("Redis", list(zip(REDIS_ROWS, values, strict=True)))
+    )
+    assert text == TABLEWRITER_1_1_4
+
+
+def test_redis_status_is_a_vertical_table_with_a_box_drawing_separator(fly: Fly) -> None:
+    fly.ok("redis", "create", "-o", "personal", "-n", "cache", "-r", "ams",
+           "--disable-eviction", "--no-replicas", "--enable-prodpack=false")  # fmt: skip
+    lines = fly.ok("redis", "status", "cache").stdout.split("\n")
+    assert lines[0] == "\x1b[1mRedis\x1b[0m"
+    assert [ln.split("\u2502")[0].strip() for ln in lines[1:10]] == REDIS_ROWS
+    assert lines[5] == " Read Regions   \u2502 None" + " " * (len(lines[5]) - 22)
+    assert lines[9].startswith(" Private URL    \u2502 redis://default:")
+    assert "=" not in "".join(ln.split("\u2502")[0] for ln in lines[1:10])
+    assert lines[10:] == ["", ""]
+
+
 def test_redis_create_prints_the_url_line(fly: Fly) -> None:
     out = fly.ok(
         "redis",

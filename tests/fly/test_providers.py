@@ -389,6 +389,28 @@ def test_redis_lifecycle_captures_the_url_and_never_prompts(fly_env: FlyEnv) -> 
     assert fly_env.since(mark) == [["redis", "destroy", "demo-redis", "--yes"]] * 2
 
 
+def test_redis_create_retried_after_it_happened_adopts_the_url_from_the_status_table(
+    fly_env: FlyEnv,
+) -> None:
+    prov = p.RedisProvider(FAST)
+    props = prov.check({}, {"name": "demo-redis", "org": "personal", "region": "iad"}).inputs
+    first = prov.create(props)
+    mark = fly_env.mark()
+    again = prov.create(props)
+    assert [c[:2] for c in fly_env.since(mark)] == [["redis", "create"], ["redis", "status"]]
+    assert again.outs == first.outs
+
+
+def test_table_value_reads_flyctls_vertical_table_rows() -> None:
+    from components.fly.base import table_value
+
+    text = "\x1b[1mRedis\x1b[0m\n ID          \u2502 abc \n Name        \u2502     \n" \
+        " Private URL \u2502 redis://default:pw@h:6379 \n\n"  # fmt: skip
+    assert table_value(text, "Private URL") == "redis://default:pw@h:6379"
+    assert table_value(text, "ID") == "abc"
+    assert table_value(text, "Name") is None
+
+
 # --------------------------------------------------------------------------- Storage
 def test_storage_lifecycle(fly_env: FlyEnv) -> None:
     make_app()
