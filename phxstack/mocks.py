@@ -12,8 +12,10 @@ project creates, so composed values such as DATABASE_URL can be asserted.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import hashlib
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,8 +117,37 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registered] = []
+        self._local = threading.local()
+        self._loops: list[asyncio.AbstractEventLoop] = []
+        self._loops_lock = threading.Lock()
+
+    def _thread_loop(self) -> None:
+        """Give the SDK's worker thread an event loop that `close_loops` will close.
+
+        The SDK calls the monitor from its executor threads, and the stock monitor makes each
+        such thread a loop (`_ensure_event_loop`) that nobody closes; left to the garbage
+        collector at interpreter exit, it can print an ignored-exception traceback.
+        """
+        if getattr(self._local, "loop", None) is None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            self._local.loop = loop
+            with self._loops_lock:
+                self._loops.append(loop)
+
+    def close_loops(self) -> None:
+        """Close the worker threads' loops; call once the SDK's executor has shut down."""
+        with self._loops_lock:
+            loops, self._loops = self._loops, []
+        for loop in loops:
+            loop.close()
+
+    def ReadResource(self, request: Any) -> Any:
+        self._thread_loop()
+        return super().ReadResource(request)
 
     def RegisterResource(self, request: Any) -> Any:
+        self._thread_loop()
         if request.type != "pulumi:pulumi:Stack":
             urn = self.make_urn(request.parent, request.type, request.name)
             inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
@@ -157,7 +188,6 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         # The stock monitor, plus what the real engine does with additionalSecretOutputs:
         # mark those outputs secret (pulumi_random's `result`, Memorystore's `authString`).
         urn = self.make_urn(request.parent, request.type, request.name)
-        pulumi_mocks._ensure_event_loop()
         inputs = rpc.deserialize_properties(request.object)
         resource_args = pulumi_mocks.MockResourceArgs(
             typ=request.type,
@@ -178,6 +208,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         )
 
     def Invoke(self, request: Any) -> Any:
+        self._thread_loop()
         mocks = self.mocks
         if isinstance(mocks, ProjectMocks):
             mocks.invokes.append(request.tok)
@@ -301,10 +332,28 @@ def run_program(
     """
 
     def run() -> ProgramRun:
+        # The run owns its event loop and closes it, as `asyncio.run` would: tasks cancelled,
+        # async generators and the default executor shut down, then the loop. Left open (the
+        # SDK's `get_event_loop` makes one and nobody closes it), it is closed by its own
+        # `__del__` at interpreter exit, when the socket of its self-pipe may already be
+        # finalised: "Exception ignored in BaseEventLoop.__del__ ... Invalid file descriptor:
+        # -1" on stderr after a successful plan, depending on the finalisation order.
+        # The monitor's worker-thread loops are closed after the runner has shut down the
+        # executor those threads belong to, so none of them can be running.
+        monitor: RecordingMonitor | None = None
+        try:
+            with asyncio.Runner() as runner:
+                runner.get_loop()  # made the thread's current loop, which the SDK then uses
+                engine = mocks or ProjectMocks(preview=preview, gcp_project=gcp_project)
+                monitor = RecordingMonitor(engine)
+                return record(engine, monitor)
+        finally:
+            if monitor is not None:
+                monitor.close_loops()
+
+    def record(engine: ProjectMocks, monitor: RecordingMonitor) -> ProgramRun:
         all_config = _json_config({**(config or {}), **(secret_config or {})})
         set_all_config(all_config, secret_keys=list(secret_config or {}))
-        engine = mocks or ProjectMocks(preview=preview, gcp_project=gcp_project)
-        monitor = RecordingMonitor(engine)
         pulumi.runtime.settings.ROOT.set(None)
         pulumi.runtime.set_mocks(
             engine, project=project, stack=stack, preview=preview, monitor=monitor
