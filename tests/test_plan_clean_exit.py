@@ -40,6 +40,7 @@ def _plan_stderr(seed: int) -> tuple[int, str]:
     env = {**os.environ, "PYTHONHASHSEED": str(seed)}
     proc = subprocess.run(
         [sys.executable, "-m", "phxstack.cli", "plan", "--stack", "prod"],
+        check=False,
         cwd=ROOT,
         env=env,
         capture_output=True,
