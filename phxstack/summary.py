@@ -24,8 +24,8 @@ from phxstack.cost.render import usd
 from phxstack.plan import PLAN_FORMAT_VERSION, SECRET, UNKNOWN
 from phxstack.render import _rank
 
-# GitHub refuses comments over 65,536 characters; stay clear of it with room for the wrapper
-# the workflow adds.
+# GitHub refuses comments over 65,536 characters; stay well under it, counting UTF-8 bytes
+# (never fewer than characters) so pr-summary.yml's byte cap never bites (see _fit).
 MAX_CHARS = 60_000
 MAX_VALUE = 60
 MAX_PATHS = 6
@@ -241,6 +241,10 @@ def render_markdown(
     )
 
 
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
 def _fit(
     head_lines: list[str],
     *,
@@ -252,30 +256,34 @@ def _fit(
     stack: str,
 ) -> str:
     """Everything that fits under `limit`: the head and footer always, then the changed cost
-    items (a few lines), then the change rows in order; what is left out is said at the end."""
+    items (a few lines), then the change rows in order; what is left out is said at the end.
+
+    Sizes are counted in UTF-8 bytes, never fewer than the characters GitHub counts, so the
+    workflow's byte cap (pr-summary.yml) never cuts a summary that this bound let through.
+    """
     tail = "\n".join(footer) + "\n"
     text = "\n".join(head_lines)
     cut_room = 400  # for the closing line that says what was cut
-    if len(text) + len(tail) + cut_room > limit:
+    if _size(text) + _size(tail) + cut_room > limit:
         # Even the risks do not fit: cut them too, and say so.
-        keep = max(0, limit - len(tail) - cut_room)
+        keep = max(0, limit - _size(tail) - cut_room)
         return (
-            text[:keep]
+            text.encode("utf-8")[:keep].decode("utf-8", errors="ignore")
             + "\n\n**Cut here:** the risks above go on; this summary is longer than a PR comment "
             "may be. Run `phxstack plan --markdown` locally for all of it.\n" + tail
         )
-    used = len(text) + len(tail) + cut_room
-    items_fit = bool(cost_items) and used + len("\n".join(cost_items)) + 1 <= limit
+    used = _size(text) + _size(tail) + cut_room
+    items_fit = bool(cost_items) and used + _size("\n".join(cost_items)) + 1 <= limit
     if items_fit:
-        used += len("\n".join(cost_items)) + 1
+        used += _size("\n".join(cost_items)) + 1
     shown: list[str] = []
     if rows:
-        used += len("\n".join(table)) + 1
+        used += _size("\n".join(table)) + 1
         for row in rows:
-            if used + len(row) + 1 > limit:
+            if used + _size(row) + 1 > limit:
                 break
             shown.append(row)
-            used += len(row) + 1
+            used += _size(row) + 1
     out = [text]
     if shown:
         out.append("\n".join(table + shown))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -58,3 +59,69 @@ def test_supplied_secret_canary_never_appears(provider: str, tmp_path: Path) -> 
         assert code == 0, err
         assert "MAILER_API_KEY" in out  # the secret reached the plan, by name
         assert CANARY not in out and CANARY not in err
+
+
+def _fields(schema: dict[str, Any], node: dict[str, Any], prefix: str = "") -> set[str]:
+    """Every field path `schema` describes under `node`, `a.b[].c` style, following $refs."""
+    if "$ref" in node:
+        node = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    out: set[str] = set()
+    for key, sub in (node.get("properties") or {}).items():
+        out.add(prefix + key)
+        out |= _fields(schema, sub, prefix + key + ".")
+    if "items" in node:
+        out |= _fields(schema, node["items"], prefix.removesuffix(".") + "[].")
+    return out
+
+
+_COST_ITEM = [
+    "resource", "type", "urn", "component", "quantity", "unit", "unit_price", "price_per",
+    "monthly", "usage_key", "price_key", "source", "as_of", "note",
+]  # fmt: skip
+# Every field format_version 1 has had, `cost` included (an addition within version 1). A
+# field may be added to the schema; removing or renaming one of these needs format_version 2.
+FORMAT_1_FIELDS = {
+    "format_version", "stack", "provider", "outputs", "warnings", "resources", "violations",
+    "resources[].urn", "resources[].type", "resources[].name", "resources[].parent",
+    "resources[].custom", "resources[].protect", "resources[].inputs",
+    "resources[].dependencies",
+    "violations[].policy", "violations[].enforcement", "violations[].resource",
+    "violations[].urn", "violations[].message",
+    "cost", "cost.currency", "cost.monthly_total", "cost.fixed_monthly", "cost.usage_monthly",
+    "cost.free_tier_monthly", "cost.complete", "cost.hours_per_month", "cost.prices_compiled",
+    "cost.usage", "cost.items", "cost.usage_items", "cost.depends_on_usage", "cost.free_tiers",
+    "cost.not_priced", "cost.no_charge",
+    *(f"cost.{group}[].{field}" for group in ("items", "usage_items", "depends_on_usage")
+      for field in _COST_ITEM),
+    "cost.free_tiers[].name", "cost.free_tiers[].allowance", "cost.free_tiers[].monthly",
+    "cost.free_tiers[].source",
+    "cost.not_priced[].resource", "cost.not_priced[].type", "cost.not_priced[].urn",
+    "cost.not_priced[].reason",
+    "cost.no_charge[].resource", "cost.no_charge[].type",
+}  # fmt: skip
+
+
+def test_format_version_1_keeps_every_field_it_has_had() -> None:
+    assert SCHEMA["properties"]["format_version"] == {
+        "const": 1,
+        "description": "Version of this document's shape.",
+    }
+    missing = FORMAT_1_FIELDS - _fields(SCHEMA, SCHEMA)
+    assert not missing, f"removed or renamed within format_version 1: {sorted(missing)}"
+    # What every plan carries stays required, so a reader can count on it.
+    assert set(SCHEMA["required"]) >= {
+        "format_version", "stack", "provider", "resources", "outputs", "violations", "warnings",
+    }  # fmt: skip
+    assert "monthly_total" in SCHEMA["properties"]["cost"]["required"]
+
+
+def test_the_field_list_sees_a_removed_field() -> None:
+    # The check above would pass vacuously if _fields found nothing under cost.
+    trimmed = json.loads(json.dumps(SCHEMA))
+    del trimmed["properties"]["cost"]["properties"]["monthly_total"]
+    del trimmed["$defs"]["cost_item"]["properties"]["price_per"]
+    gone = _fields(SCHEMA, SCHEMA) - _fields(trimmed, trimmed)
+    assert gone == {
+        "cost.monthly_total", "cost.items[].price_per", "cost.usage_items[].price_per",
+        "cost.depends_on_usage[].price_per",
+    }  # fmt: skip

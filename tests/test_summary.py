@@ -189,6 +189,37 @@ def test_the_summary_stays_under_the_limit_and_says_where_it_was_cut() -> None:
     )
 
 
+def test_risks_longer_than_the_limit_are_cut_too_and_the_cut_is_said() -> None:
+    # 2,000 protected buckets deleted: the bold risk lines alone pass 60,000 characters.
+    buckets = [
+        res(BUCKET, f"uploads-{i:04}", True, location="US-CENTRAL1", name=f"uploads-{i:04}")
+        for i in range(2000)
+    ]
+    md = render_markdown(plan(service(2)), plan(service(2), *buckets))
+    assert len(md.encode("utf-8")) < MAX_CHARS
+    assert md.startswith("<!-- phxstack-plan-summary:prod -->\n")
+    assert "- **Delete `uploads-0000` (gcp:storage/bucket:Bucket)**" in md
+    assert "- **Delete `uploads-1999`" not in md
+    assert (
+        "**Cut here:** the risks above go on; this summary is longer than a PR comment may be. "
+        "Run `phxstack plan --markdown` locally for all of it."
+    ) in md
+    assert md.endswith("`phxstack cost` for the breakdown).</sub>\n")  # the footer stays
+
+
+def test_the_bound_counts_bytes_so_the_workflows_byte_cap_never_cuts() -> None:
+    # Every update row carries a three-byte arrow and an ellipsis-cut value: 60,000 characters
+    # of these would be well over 65,000 bytes, which pr-summary.yml's `head -c` would cut
+    # silently, without the closing line.
+    t = "gcp:secretmanager/secret:Secret"
+    base = [res(t, f"s-{i:04}", labels={"note": "é" * 80}) for i in range(3000)]
+    head = [res(t, f"s-{i:04}", labels={"note": "ü" * 80}) for i in range(3000)]
+    md = render_markdown(plan(*head), plan(*base))
+    assert "→" in md and md.count("| ~ update |") > 100
+    assert len(md.encode("utf-8")) < MAX_CHARS
+    assert md.splitlines()[-3].startswith("**Cut here:**")
+
+
 def test_a_small_limit_is_honoured_too() -> None:
     md = render_markdown(plan(service(3), redis("BASIC")), plan(service(2)), limit=1200)
     assert len(md) < 1200

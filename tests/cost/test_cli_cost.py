@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from tests.cost.conftest import FLY_SAMPLE, ROOT, SEED_FLY, SEED_GCP, cost_of, run_cli
+from tests.cost.conftest import FLY_SAMPLE, ROOT, SEED_FLY, SEED_GCP, cost_of, crafted, run_cli
 
 
 def test_cost_prints_line_items_the_total_and_what_it_left_out() -> None:
@@ -56,3 +57,24 @@ def test_plan_shows_the_total_and_plan_json_carries_the_same_cost() -> None:
     code, out, _ = run_cli("plan", "--json", "--config", str(FLY_SAMPLE), "--stack", "prod")
     assert json.loads(out)["cost"] == cost_of(FLY_SAMPLE, "prod", ROOT)
     assert json.loads(out)["cost"]["monthly_total"] == 23.87
+
+
+def test_cost_of_a_config_with_errors_exits_2_naming_each_place_and_prints_no_estimate(
+    tmp_path: Path,
+) -> None:
+    config = crafted(
+        tmp_path,
+        {
+            "project_name": "shop",
+            "provider": "gcp",
+            "usage": {"requests": "lots", "egres_gb": 3},
+        },
+    )
+    code, out, err = run_cli("cost", "--config", str(config), "--project-dir", str(tmp_path))
+    assert (code, out) == (2, "")
+    # crafted() writes app (2 lines), project_name, provider, then usage: requests is line 6
+    assert err.splitlines() == [
+        f"{config}:6:13: usage.requests: expected a whole number, got 'lots'",
+        f"{config}:7:3: usage.egres_gb: unknown key 'egres_gb'; did you mean 'egress_gb'?",
+    ]
+    assert "Traceback" not in err

@@ -310,3 +310,29 @@ def test_gcp_egress_is_priced_by_the_months_volume_tiers(gb: int, expected: list
     cost = estimate([service(cpu_idle=False, warm=0)], "gcp", Usage(egress_gb=gb)).to_json()
     egress = [i for i in cost["usage_items"] if i["resource"] == "(stack)"]
     assert lines(egress) == expected
+
+
+def test_the_readme_break_even_is_worked_by_hand_and_is_where_the_pricer_crosses() -> None:
+    from phxstack.docs import README, break_even
+
+    # Per second, 1 vCPU and 1 GiB. Instance billing: 0.000018 + 0.000002 = 0.000020.
+    # Request billing: the idle floor 0.0000025 + 0.0000025 = 0.000005, plus the busy share f
+    # of the CPU's active premium 0.000024 - 0.0000025 = 0.0000215 (memory has none in Tier 1).
+    # 0.000005 + f x 0.0000215 = 0.000020, so f = 0.000015 / 0.0000215 = 0.6977
+    f = D("0.000015") / D("0.0000215")
+    assert break_even() == f
+    assert f"{f * 100:.1f}" == "69.8"
+    assert "more than **69.8%** of the time" in README.read_text(encoding="utf-8")
+
+    def monthly(cpu_idle: bool, busy_share: str) -> Decimal:
+        one = service(cpu_idle=cpu_idle, warm=1)
+        one["inputs"]["template"]["containers"][0]["resources"]["limits"]["memory"] = "1Gi"
+        hours = float(D(busy_share) * 730)
+        return estimate([one], "gcp", Usage(active_instance_hours=hours)).total
+
+    # Instance billing, whatever the share: 2,628,000 s x 0.000018 = 47.30, x 0.000002 = 5.26
+    assert monthly(False, "0.697") == monthly(False, "0.699") == D("52.56")
+    # Request billing: 6.57 + 6.57 of floor, plus 508.81 h x 3,600 x 0.0000215 = 39.38 ...
+    assert monthly(True, "0.697") == D("52.52")  # ... cheaper just below the break-even
+    # ... or 510.27 h x 3,600 x 0.0000215 = 39.49: dearer just above it
+    assert monthly(True, "0.699") == D("52.63")
