@@ -23,6 +23,9 @@ class OutputSpec:
     type: str
     description: str
     providers: tuple[str, ...]
+    # Exported only by stacks that have such a thing (its meaning says when), so that stacks
+    # without it keep exactly the outputs they had.
+    optional: bool = False
 
 
 OUTPUTS: dict[str, OutputSpec] = {
@@ -56,6 +59,21 @@ OUTPUTS: dict[str, OutputSpec] = {
         "DNS records to create for `domain` (empty when no domain is set).",
         ("fly", "gcp"),
     ),
+    "buckets": OutputSpec(
+        "map[string, string]",
+        "Each bucket's name by its `storage.buckets` id; only when `storage.buckets` is "
+        "written (`bucket_name` is the first).",
+        ("gcp",),
+        optional=True,
+    ),
+    "processes": OutputSpec(
+        "map[string, {kind, name}]",
+        "Where each process group runs, by process name ('app' is the web process): kind "
+        "'service' (Cloud Run service) or 'worker_pool' (Cloud Run worker pool) and its name; "
+        "only when `deployment.processes` is set.",
+        ("gcp",),
+        optional=True,
+    ),
 }
 
 
@@ -70,5 +88,7 @@ def export_outputs(provider: str, values: dict[str, Any]) -> None:
         if key in ("outputs_version", "provider") or provider not in spec.providers:
             continue
         if key not in values:
+            if spec.optional:
+                continue
             raise ValueError(f"stack output {key!r} is documented for {provider} but not set")
         pulumi.export(key, values[key])

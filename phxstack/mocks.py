@@ -289,6 +289,14 @@ class ProjectMocks(pulumi.runtime.Mocks):
             out = {"digest": digest, "ref": f"{tag}@{digest}", "contextHash": _hex(tag, n=64)}
         elif typ == "gcp:storage/bucket:Bucket":
             out |= {"url": f"gs://{auto}"}
+        elif typ == "gcp:storage/hmacKey:HmacKey":
+            # An access id as GCS prints one (GOOG1E + 55 characters); the secret is a
+            # credential, which the provider marks secret (additionalSecretOutputs).
+            out = {
+                "accessId": f"GOOG1E{_hex(typ, name, n=55).upper()}",
+                "secret": f"mock-hmac-secret-{_hex(name, n=24)}",
+                "state": "ACTIVE",
+            }
         elif typ == "gcp:compute/network:Network":
             out |= {"selfLink": f"projects/{project}/global/networks/{auto}"}
         elif typ == "gcp:compute/subnetwork:Subnetwork":

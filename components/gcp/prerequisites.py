@@ -76,11 +76,12 @@ DEPLOYER_ROLES: tuple[Role, ...] = (
     ),
     Role(
         "roles/run.admin",
-        "create the service and the migrations job, run the job, map a domain, and turn off "
-        "the invoker check for a public service (run.services.setIamPolicy, which "
-        "roles/run.developer lacks)",
+        "create the service, its worker pools and the migrations job, run the job, map a "
+        "domain, and turn off the invoker check for a public service (run.services.setIamPolicy, "
+        "which roles/run.developer lacks)",
         (
             "gcp:cloudrunv2/service:Service",
+            "gcp:cloudrunv2/workerPool:WorkerPool",
             "gcp:cloudrunv2/job:Job",
             "gcp:cloudrun/domainMapping:DomainMapping",
             "command:local:Command",
@@ -93,8 +94,12 @@ DEPLOYER_ROLES: tuple[Role, ...] = (
     ),
     Role(
         "roles/iam.serviceAccountUser",
-        "deploy the service and the job as the runtime service account",
-        ("gcp:cloudrunv2/service:Service", "gcp:cloudrunv2/job:Job"),
+        "deploy the service, its worker pools and the job as the runtime service account",
+        (
+            "gcp:cloudrunv2/service:Service",
+            "gcp:cloudrunv2/workerPool:WorkerPool",
+            "gcp:cloudrunv2/job:Job",
+        ),
     ),
     Role(
         "roles/resourcemanager.projectIamAdmin",
@@ -136,8 +141,13 @@ DEPLOYER_ROLES: tuple[Role, ...] = (
     ),
     Role(
         "roles/storage.admin",
-        "create the uploads bucket and grant the runtime account access",
-        ("gcp:storage/bucket:Bucket", "gcp:storage/bucketIAMMember:BucketIAMMember"),
+        "create the buckets, grant the runtime account access, and make its HMAC key "
+        "(storage.hmacKeys.create)",
+        (
+            "gcp:storage/bucket:Bucket",
+            "gcp:storage/bucketIAMMember:BucketIAMMember",
+            "gcp:storage/hmacKey:HmacKey",
+        ),
     ),
     Role(
         "roles/artifactregistry.admin",

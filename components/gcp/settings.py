@@ -48,9 +48,7 @@ BASE_APIS = ("run", "iam", "secretmanager")
 # App-shape keys the GCP target does not build yet; refused rather than silently ignored. Every
 # key of issue #10 is built now; the ones Cloud Run cannot have at all are refused by the model
 # with the reason (config/model.py, `_check_fly_only`).
-NOT_YET: frozenset[str] = frozenset(
-    {"deployment.processes", "deployment.volumes", "storage.hmac", "storage.buckets"}
-)
+NOT_YET: frozenset[str] = frozenset({"deployment.processes", "deployment.volumes"})
 
 
 class GcpSettingsError(pulumi.RunError):
@@ -125,10 +123,9 @@ class HmacSettings:
 
 @dataclass(frozen=True)
 class StorageSettings:
-    # Kept for the default bucket (`uploads`): the bucket a config without `buckets:` gets.
-    name: str
     versioning: bool
     force_destroy: bool
+    # In config order; a config without `buckets:` has the one default bucket, `uploads`.
     buckets: tuple[BucketSettings, ...] = ()
     hmac: HmacSettings | None = None
 
@@ -263,6 +260,8 @@ class GcpStackArgs:
     migrations: MigrationSettings | None = None
     volumes: tuple[VolumeSettings, ...] = ()
     processes: tuple[ProcessSettings, ...] = ()
+    # `storage.buckets` is written: the `buckets` output lists them.
+    list_buckets: bool = False
 
 
 def cloud_sql_tier(size_mib: int) -> str:
@@ -288,6 +287,27 @@ def probe_settings(infera: InferaConfig) -> ProbeSettings:
         liveness_path=hc.liveness.path if hc.liveness.type == "http" else None,
         type=hc.type,
         headers=tuple(hc.headers.items()),
+    )
+
+
+# GCS's XML API, which speaks S3 with HMAC keys (storage/docs/interoperability).
+GCS_S3_ENDPOINT = "https://storage.googleapis.com"
+
+
+def hmac_settings(infera: InferaConfig) -> HmacSettings | None:
+    """The env names the HMAC key's id and secret, the endpoint and the region go under."""
+    st = infera.storage
+    if st is None or not st.hmac:
+        return None
+
+    def names(key: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(b.env.names()[key] for b in st.buckets))
+
+    return HmacSettings(
+        access_key_id=names("access_key_id"),
+        secret_access_key=names("secret_access_key"),
+        endpoint=names("endpoint"),
+        region=names("region"),
     )
 
 
@@ -397,9 +417,18 @@ def gcp_args(ctx: StackContext) -> GcpStackArgs:
     if infera.storage is not None:
         versioning = infera.storage.versioning
         storage = StorageSettings(
-            name=naming.bucket_name(name, stack, ctx.gcp_project),
             versioning=prod if versioning is None else versioning,
             force_destroy=not prod,
+            buckets=tuple(
+                BucketSettings(
+                    id=b.id,
+                    name=b.name or naming.bucket_name(name, stack, ctx.gcp_project, b.id),
+                    name_given=b.name is not None,
+                    env=b.env.names()["bucket"],
+                )
+                for b in infera.storage.buckets
+            ),
+            hmac=hmac_settings(infera),
         )
 
     kinds = infera.secret_kinds()
@@ -481,4 +510,5 @@ def gcp_args(ctx: StackContext) -> GcpStackArgs:
         domain=infera.domain,
         project_number=ctx.gcp_project_number,
         migrations=migration_settings(infera, job_name),
+        list_buckets="storage.buckets" in infera.shape_keys(),
     )

@@ -22,7 +22,7 @@ from components.gcp.network import Network, NetworkArgs
 from components.gcp.runtime import RuntimeSpec
 from components.gcp.secrets import Secrets, SecretsArgs
 from components.gcp.service import Service, ServiceArgs
-from components.gcp.settings import GcpStackArgs, gcp_args
+from components.gcp.settings import GCS_S3_ENDPOINT, GcpStackArgs, gcp_args
 from components.gcp.storage import Storage, StorageArgs
 
 __all__ = ["PhoenixGcp", "gcp_args"]
@@ -118,6 +118,29 @@ class PhoenixGcp(pulumi.ComponentResource):
             assert args.cache is not None
             values[args.cache.url_env] = cache.url
             values[args.cache.ca_cert_env] = cache.ca_cert
+        hmac_id: pulumi.Output[str] | None = None
+        hmac_secret: pulumi.Output[str] | None = None
+        resolve_hmac: list[Any] = []
+        if storage is not None:
+            assert args.storage is not None
+            for b in args.storage.buckets:
+                derived_env.append((b.env, storage.names[b.id]))
+            h = args.storage.hmac
+            if h is not None:
+                # The key belongs to the runtime account, which needs the secrets' ids for its
+                # grants: the values are promised here and kept once the key exists.
+                hmac_id, resolve_id = pulumi.deferred_output()
+                hmac_secret, resolve_secret = pulumi.deferred_output()
+                resolve_hmac = [resolve_id, resolve_secret]
+                for env_name in h.access_key_id:
+                    values[env_name] = pulumi.Output.secret(hmac_id)
+                for env_name in h.secret_access_key:
+                    values[env_name] = pulumi.Output.secret(hmac_secret)
+                for env_name in h.endpoint:
+                    derived_env.append((env_name, GCS_S3_ENDPOINT))
+                # S3 signatures name a region; GCS takes the bucket's location (or "auto").
+                for env_name in h.region:
+                    derived_env.append((env_name, region))
         secrets = Secrets(
             f"{name}-secrets",
             SecretsArgs(
@@ -136,12 +159,16 @@ class PhoenixGcp(pulumi.ComponentResource):
                 account_id=args.service_account_id,
                 display_name=f"{args.project_name} ({args.stack}) on Cloud Run",
                 cloudsql_client=database is not None,
-                bucket=storage.name if storage is not None else None,
+                buckets=storage.names if storage is not None else {},
                 secrets={k: s.id for k, s in secrets.secrets.items()},
                 depends_on=apis.of("iam"),
+                hmac=bool(resolve_hmac),
             ),
             child,
         )
+        if identity.hmac_key is not None:
+            resolve_hmac[0](identity.hmac_key.access_id)
+            resolve_hmac[1](identity.hmac_key.secret)
 
         image = Image(
             f"{name}-image",
@@ -239,12 +266,15 @@ class PhoenixGcp(pulumi.ComponentResource):
             ),
             "redis_host": cache.host if cache is not None else None,
             "redis_port": cache.port if cache is not None else None,
-            "bucket_name": storage.name if storage is not None else None,
+            # The first bucket: the only one a config without `buckets:` has.
+            "bucket_name": next(iter(storage.names.values())) if storage is not None else None,
             "service_account_email": identity.email,
             "secret_names": secrets.names,
             "migrations_job": migrations.name if migrations is not None else None,
             "dns_records": domain.dns_records if domain is not None else [],
         }
+        if args.list_buckets and storage is not None:
+            self.outputs["buckets"] = dict(storage.names)
         self.register_outputs(self.outputs)
 
 

@@ -1,6 +1,12 @@
-"""The uploads bucket: private, regional, versioned in production.
+"""The app's buckets: private, regional, versioned in production.
 
-Owns the bucket and its safety settings. The app's access to it is granted in `iam.py`.
+Owns the buckets and their safety settings. The app's access to them (and its HMAC key) is
+granted in `iam.py`.
+
+Each bucket's logical name comes from its stable id, never its place in the list: the default
+bucket (id `uploads`) keeps the logical name `<name>-bucket` and the physical name it had before
+buckets had ids, so listing `storage.buckets` later adopts the existing bucket instead of
+replacing it; any other id is `<name>-bucket-<id>`.
 """
 
 from __future__ import annotations
@@ -14,6 +20,12 @@ import pulumi_gcp as gcp
 from components.gcp.settings import StorageSettings
 
 NONCURRENT_RETENTION_DAYS = 30  # how long overwritten or deleted uploads stay recoverable
+DEFAULT_BUCKET_ID = "uploads"
+
+
+def bucket_suffix(bucket_id: str) -> str:
+    """The logical-name suffix of a bucket (and of its grant): stable across list edits."""
+    return "bucket" if bucket_id == DEFAULT_BUCKET_ID else f"bucket-{bucket_id}"
 
 
 @dataclass(frozen=True)
@@ -44,25 +56,29 @@ class Storage(pulumi.ComponentResource):
             if s.versioning
             else None
         )
-        self.bucket = gcp.storage.Bucket(
-            f"{name}-bucket",
-            name=s.name,
-            location=args.region.upper(),
-            uniform_bucket_level_access=True,
-            public_access_prevention="enforced",
-            versioning=gcp.storage.BucketVersioningArgs(enabled=s.versioning),
-            lifecycle_rules=lifecycle,
-            # Only a dev bucket may be deleted with objects still in it.
-            force_destroy=s.force_destroy,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=list(args.depends_on),
-                protect=args.production,
-                # A bucket cannot be renamed: a new name is a new, empty bucket and the old one
-                # deleted. Naming rules may tighten (as they did for names that read as
-                # "google"); a bucket Cloud Storage already accepted keeps its name.
-                ignore_changes=["name"],
-            ),
-        )
-        self.name: pulumi.Output[str] = self.bucket.name
-        self.register_outputs({"name": self.name})
+        self.buckets: dict[str, gcp.storage.Bucket] = {}
+        for b in s.buckets:
+            self.buckets[b.id] = gcp.storage.Bucket(
+                f"{name}-{bucket_suffix(b.id)}",
+                name=b.name,
+                location=args.region.upper(),
+                uniform_bucket_level_access=True,
+                public_access_prevention="enforced",
+                versioning=gcp.storage.BucketVersioningArgs(enabled=s.versioning),
+                lifecycle_rules=lifecycle,
+                # Only a dev bucket may be deleted with objects still in it.
+                force_destroy=s.force_destroy,
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=list(args.depends_on),
+                    protect=args.production,
+                    # A bucket cannot be renamed: a new name is a new, empty bucket. A derived
+                    # name is kept as Cloud Storage first accepted it when naming rules tighten
+                    # (as they did for names that read as "google"); a name the config gives
+                    # is the user's, and changing it shows as the replacement it is.
+                    ignore_changes=[] if b.name_given else ["name"],
+                ),
+            )
+        # Bucket id -> its name, in config order.
+        self.names: dict[str, pulumi.Output[str]] = {k: v.name for k, v in self.buckets.items()}
+        self.register_outputs({"names": self.names})

@@ -242,3 +242,99 @@ def test_redis_under_the_apps_names(project_dir: Path) -> None:
     assert env["PUBSUB_REDIS_CA"]["secretKeyRef"]["secret"] == "shop-dev-pubsub-redis-ca"
     url = run.one(VERSION, "shop-secrets-pubsub-redis-url").inputs["secretData"]
     assert is_secret(url) and unwrap(url).startswith("rediss://:")
+
+
+BUCKET = "gcp:storage/bucket:Bucket"
+BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember"
+HMAC = "gcp:storage/hmacKey:HmacKey"
+
+TWO_BUCKETS = with_(
+    FULL,
+    storage={
+        "buckets": [
+            {"id": "uploads", "env": {"bucket": "UPLOADS_BUCKET"}},
+            {"id": "media", "name": "shop-media-assets", "env": {"bucket": "MEDIA_BUCKET"}},
+        ]
+    },
+)
+
+
+def test_the_default_bucket_sets_its_name_in_the_env(project_dir: Path) -> None:
+    run = run_gcp(FULL, project_dir)
+    assert env_of(container(run))["BUCKET_NAME"] == "shop-dev-uploads-acme-shop-123"
+    assert "buckets" not in run.outputs  # no bucket list written: the outputs stay as they were
+
+
+def test_listing_buckets_keeps_the_default_bucket_and_adds_the_others(project_dir: Path) -> None:
+    before = run_gcp(FULL, project_dir)
+    after = run_gcp(TWO_BUCKETS, project_dir)
+    old, kept = before.one(BUCKET), after.one(BUCKET, "shop-storage-bucket")
+    # Same logical name, same physical name, same options: the bucket is adopted, not replaced.
+    assert (kept.urn, kept.inputs, kept.options) == (old.urn, old.inputs, old.options)
+    grant = after.one(BUCKET_IAM, "shop-identity-bucket-object-admin")
+    assert grant.inputs == before.one(BUCKET_IAM).inputs
+    media = after.one(BUCKET, "shop-storage-bucket-media")
+    assert media.inputs["name"] == "shop-media-assets"
+    # A given name is the user's: changing it shows as the replacement it is.
+    assert media.options["ignoreChanges"] == []
+    media_grant = after.one(BUCKET_IAM, "shop-identity-bucket-media-object-admin")
+    assert media_grant.inputs["role"] == "roles/storage.objectAdmin"
+    assert media_grant.inputs["bucket"] == "shop-media-assets"
+    env = env_of(container(after))
+    assert (env["UPLOADS_BUCKET"], env["MEDIA_BUCKET"]) == (
+        "shop-dev-uploads-acme-shop-123",
+        "shop-media-assets",
+    )
+    assert "BUCKET_NAME" not in env
+    assert after.outputs["buckets"] == {
+        "uploads": "shop-dev-uploads-acme-shop-123",
+        "media": "shop-media-assets",
+    }
+    assert after.outputs["bucket_name"] == "shop-dev-uploads-acme-shop-123"
+    # The job waits for the new grant too.
+    sleep = after.one(SLEEP).inputs["triggers"]["grants"]
+    assert "bucket:media:roles/storage.objectAdmin" in sleep
+    assert "bucket:roles/storage.objectAdmin" in sleep
+
+
+def test_every_bucket_is_protected_in_production(project_dir: Path) -> None:
+    run = run_gcp(TWO_BUCKETS, project_dir, stack="prod")
+    assert [b.protect for b in run.of_type(BUCKET)] == [True, True]
+    media = run.one(BUCKET, "shop-storage-bucket-media").inputs
+    assert media["versioning"] == {"enabled": True} and media["forceDestroy"] is False
+
+
+def test_a_derived_bucket_name_includes_the_bucket_id(project_dir: Path) -> None:
+    raw = with_(FULL, storage={"buckets": [{"id": "uploads"}, {"id": "exports",
+                                                              "env": {"bucket": "EXPORTS"}}]})  # fmt: skip
+    run = run_gcp(raw, project_dir)
+    exports = run.one(BUCKET, "shop-storage-bucket-exports")
+    assert exports.inputs["name"] == "shop-dev-exports-acme-shop-123"
+    assert exports.options["ignoreChanges"] == ["name"]
+
+
+HMAC_SECRET = "hmac-secret-canary-0b9f"
+
+
+def test_hmac_credentials_reach_the_app_only_through_secret_manager(project_dir: Path) -> None:
+    raw = with_(FULL, storage={"hmac": True})
+    run = run_gcp(raw, project_dir)
+    key = run.one(HMAC)
+    assert key.inputs == {"serviceAccountEmail": run.outputs["service_account_email"]}
+    env = env_of(container(run))
+    assert env["AWS_ENDPOINT_URL_S3"] == "https://storage.googleapis.com"
+    assert env["AWS_REGION"] == "us-central1"
+    assert env["BUCKET_NAME"] == "shop-dev-uploads-acme-shop-123"
+    for name, slug in (("AWS_ACCESS_KEY_ID", "aws-access-key-id"),
+                       ("AWS_SECRET_ACCESS_KEY", "aws-secret-access-key")):  # fmt: skip
+        assert env[name]["secretKeyRef"]["secret"] == f"shop-dev-{slug}"
+        version = run.one(VERSION, f"shop-secrets-{slug}")
+        assert is_secret(version.inputs["secretData"])
+        # The version is made from the key: it waits for it.
+        waits = {u for us in version.property_dependencies.values() for u in us}
+        assert key.urn in waits | set(version.dependencies)
+    secret = unwrap(run.one(VERSION, "shop-secrets-aws-secret-access-key").inputs["secretData"])
+    assert secret  # the mock's key secret
+    for reg in run.registrations:
+        assert not [s for s in plaintext(reg.inputs) if secret in s], reg.name
+    assert secret not in json.dumps(Plan("dev", "gcp", run).to_json())

@@ -713,6 +713,8 @@ def _service_expected(stack: str, run: ProgramRun) -> dict[str, Any]:
                         {"name": "PHX_HOST", "value": host},
                         {"name": "POOL_SIZE", "value": "10"},
                         {"name": "LOG_LEVEL", "value": "info"},
+                        # The bucket's name, under storage.buckets[0].env.bucket's default.
+                        {"name": "BUCKET_NAME", "value": f"{name}-uploads-acme-shop-123"},
                     ]
                     + [
                         {
@@ -881,7 +883,9 @@ def test_every_resource_sits_under_its_component(dev: ProgramRun) -> None:
 def test_outputs_are_the_documented_gcp_keys(dev: ProgramRun) -> None:
     from components.outputs import OUTPUTS
 
-    assert set(dev.outputs) == {k for k, s in OUTPUTS.items() if "gcp" in s.providers}
+    assert set(dev.outputs) == {
+        k for k, s in OUTPUTS.items() if "gcp" in s.providers and not s.optional
+    }
     assert dev.outputs["provider"] == "gcp" and dev.outputs["region"] == "us-central1"
     assert dev.outputs["service_name"] == dev.outputs["app_name"] == "shop-dev"
     assert dev.outputs["database_name"] == "shop"
