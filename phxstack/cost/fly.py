@@ -233,8 +233,8 @@ def redis(r: Resource, ctx: Context) -> Priced:
 
 def tigris(r: Resource, ctx: Context) -> Priced:
     buckets = ctx.of_type(r.type)
-    if buckets[0] is not r:
-        return []  # usage describes all buckets together; it is priced on the first
+    if min(buckets, key=lambda b: b.name) is not r:
+        return []  # usage describes all buckets together: priced once, on the first by name
     gb = ctx.usage_value("storage_gb")
     a = ctx.usage_value("storage_class_a_operations")
     b = ctx.usage_value("storage_class_b_operations")

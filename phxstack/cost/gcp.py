@@ -406,8 +406,8 @@ def bucket(r: Resource, ctx: Context) -> Priced:
     if storage_class != "STANDARD":
         return [not_priced(r, f"the {storage_class} class is not in the price table")]
     buckets = ctx.of_type(r.type)
-    if buckets[0] is not r:
-        return []  # usage describes all buckets together; it is priced on the first
+    if min(buckets, key=lambda b: b.name) is not r:
+        return []  # usage describes all buckets together: priced once, on the first by name
     note = f"all {len(buckets)} buckets" if len(buckets) > 1 else ""
     gb, a, b = (
         ctx.usage_value("storage_gb"),

@@ -295,6 +295,7 @@ def test_a_performance_2x_machine(tmp_path: Path) -> None:
         cost["items"],
         [("Machines, performance-2x 4GB, iad, always running", D("2"), D("62"), D("124.00"))],
     )
+    assert same_lines(cost["usage_items"], FLY_EGRESS_AT_DEFAULT)  # no cache, no Upstash
     assert _total(cost) == D("124.00")
 
 
@@ -351,6 +352,7 @@ def test_a_5gb_standard_ha_memorystore(tmp_path: Path) -> None:
          D("189.22")),
         ("Memory, warm instances of 2 GiB, instance billing", D("10512000"), D("0.000002"), D("21.02")),
     ])  # fmt: skip
+    assert same_lines(cost["usage_items"], GCP_EGRESS_AT_DEFAULT)
     assert _total(cost) == D("407.58")  # 197.10 + 0.24 + 189.22 + 21.02
 
 
@@ -362,8 +364,7 @@ def test_an_ha_cloud_sql_custom_tier(tmp_path: Path) -> None:
         "database": {"size": "7680mb", "high_availability": True},
     }
     cost = cost_of(crafted(tmp_path, raw), "dev", tmp_path)
-    sql = [i for i in lines(cost["items"]) if "db-custom" in i[0] or "Storage" in i[0]]
-    assert sql == [
+    assert same_lines(cost["items"], [
         # db-custom-2-7680 regional: 2 vCPU x 730 h = 1,460 vCPU-h x $0.0826 = 120.596
         ("vCPUs, db-custom-2-7680 (2), regional (HA)", D("1460"), D("0.0826"), D("120.60")),
         # 7680 MB = 7.5 GB x 730 h = 5,475 GB-h x $0.014 = 76.65
@@ -371,8 +372,16 @@ def test_an_ha_cloud_sql_custom_tier(tmp_path: Path) -> None:
          D("76.65")),
         # 10 GB SSD regional: 10 x $0.34
         ("Storage, SSD, regional (HA)", D("10"), D("0.34"), D("3.40")),
-    ]  # fmt: skip
-    # + SECRET_KEY_BASE, RELEASE_COOKIE, DATABASE_URL versions: 3 x 0.06
+        # SECRET_KEY_BASE, RELEASE_COOKIE, DATABASE_URL
+        *SECRET_VERSIONS[:3],
+    ])  # fmt: skip
+    # count 0: request billing with no warm instance, idle by default
+    assert same_lines(cost["usage_items"], [
+        ("CPU, other instances while busy (2 vCPU, 2 GiB)", D("0"), D("0.000024"), D("0.00")),
+        ("Memory, other instances while busy", D("0"), D("0.0000025"), D("0.00")),
+        ("Requests (request billing)", D("0"), D("0.4"), D("0.00")),
+        *GCP_EGRESS_AT_DEFAULT,
+    ])  # fmt: skip
     assert _total(cost) == D("200.83")  # 120.60 + 76.65 + 3.40 + 0.18
 
 

@@ -336,3 +336,21 @@ def test_the_readme_break_even_is_worked_by_hand_and_is_where_the_pricer_crosses
     assert monthly(True, "0.697") == D("52.52")  # ... cheaper just below the break-even
     # ... or 510.27 h x 3,600 x 0.0000215 = 39.49: dearer just above it
     assert monthly(True, "0.699") == D("52.63")
+
+
+@pytest.mark.parametrize("order", [("b-assets", "a-uploads"), ("a-uploads", "b-assets")])
+def test_storage_usage_is_priced_once_on_the_first_bucket_by_name_whatever_the_order(
+    order: tuple[str, str],
+) -> None:
+    # The program registers concurrently: the estimate must not move between runs.
+    buckets = [
+        res("gcp:storage/bucket:Bucket", name, location="US-CENTRAL1", storageClass="STANDARD")
+        for name in order
+    ]
+    cost = estimate(buckets, "gcp", Usage(storage_gb=100)).to_json()
+    storage = [i for i in cost["usage_items"] if i["component"].startswith("Storage")]
+    # 100 GB of both buckets together x $0.02
+    assert [(i["resource"], i["monthly"], i["note"]) for i in storage] == [
+        ("a-uploads", 2, "all 2 buckets")
+    ]
+    assert cost["no_charge"] == [{"resource": "b-assets", "type": "gcp:storage/bucket:Bucket"}]
