@@ -215,15 +215,17 @@ def _urn_type(urn: str) -> str:
     return urn.split("::")[2].rsplit("$", 1)[-1]
 
 
-class ProviderServer:
-    """One running `pulumi-resource-pulumi-python`, configured, with its output captured."""
+class PluginProcess:
+    """A plugin started as the CLI starts one: its first stdout line is its gRPC port.
 
-    def __init__(self, project_dir: Path, env: Mapping[str, str], engine_address: str) -> None:
-        self.project_dir = project_dir
-        self.argv = [str(LAUNCHER), engine_address]
+    The rest of its output is drained into `stdout` and `stderr` so that it never blocks.
+    """
+
+    def __init__(self, argv: list[str], cwd: Path, env: Mapping[str, str]) -> None:
+        self.argv = argv
         self.proc = subprocess.Popen(
-            self.argv,
-            cwd=project_dir,
+            argv,
+            cwd=cwd,
             env=dict(env),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -231,15 +233,10 @@ class ProviderServer:
         )
         self.stdout: list[str] = []
         self.stderr: list[str] = []
-        port = self._await_port()
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
-        self.accept_secrets = self._configure()
+        self.port = self._await_port()
 
-    # ---- start and stop
     def _await_port(self) -> int:
         """The first stdout line is the port (as `newPlugin` reads it); the rest is drained."""
-        assert self.proc.stdout is not None and self.proc.stderr is not None
         first: list[str] = []
         got = threading.Event()
 
@@ -261,18 +258,48 @@ class ProviderServer:
 
         for target in (read_stdout, read_stderr):
             threading.Thread(target=target, daemon=True, name="plugin-output").start()
+        name = Path(self.argv[0]).name
         if not got.wait(START_TIMEOUT_S) or not first:
             self.close()
             raise RuntimeError(
-                f"{LAUNCHER.name} wrote no port (exit {self.proc.poll()}): {self.stderr_text()}"
+                f"{name} wrote no port (exit {self.proc.poll()}): {self.stderr_text()}"
             )
         try:
             return int(first[0].strip())
         except ValueError:
             self.close()
             raise RuntimeError(
-                f"{LAUNCHER.name} wrote an invalid port {first[0]!r}: {self.stderr_text()}"
+                f"{name} wrote an invalid port {first[0]!r}: {self.stderr_text()}"
             ) from None
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stderr_text(self) -> str:
+        return "".join(self.stderr)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class ProviderServer:
+    """One running `pulumi-resource-pulumi-python`, configured, with its output captured."""
+
+    def __init__(self, project_dir: Path, env: Mapping[str, str], engine_address: str) -> None:
+        self.project_dir = project_dir
+        self.argv = [str(LAUNCHER), engine_address]
+        self.plugin = PluginProcess(self.argv, project_dir, env)
+        self.proc = self.plugin.proc
+        self.stdout, self.stderr = self.plugin.stdout, self.plugin.stderr
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.plugin.port}")
+        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+        self.accept_secrets = self._configure()
 
     def _configure(self) -> bool:
         """Handshake if the plugin has one, then Configure; whichever answers first is the protocol.
@@ -311,21 +338,14 @@ class ProviderServer:
         return bool(answer.acceptSecrets) if protocol is None else protocol
 
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        return self.plugin.alive()
 
     def stderr_text(self) -> str:
-        return "".join(self.stderr)
+        return self.plugin.stderr_text()
 
     def close(self) -> None:
-        if getattr(self, "channel", None) is not None:
-            self.channel.close()
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        self.channel.close()
+        self.plugin.close()
 
     # ---- the calls, as pkg/resource/plugin/provider_plugin.go makes them
     def _wire(self, props: Mapping[str, Any]) -> struct_pb2.Struct:
