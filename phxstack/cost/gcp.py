@@ -129,7 +129,8 @@ def cloud_run_service(r: Resource, ctx: Context) -> Priced:
     inputs = r.inputs
     template = inputs.get("template") or {}
     containers = template.get("containers") or [{}]
-    if not known(template.get("scaling") or {}) or not known(_limits(containers)):
+    scaling_known = known(template.get("scaling") or {}) and known(inputs.get("scaling") or {})
+    if not scaling_known or not known(_limits(containers)):
         return [not_priced(r, "its size or scaling is known only after apply")]
     region = inputs.get("location")
     if not known(region):
@@ -148,10 +149,15 @@ def cloud_run_service(r: Resource, ctx: Context) -> Priced:
     if missing:
         return [not_priced(r, f"{billing}-based billing: {missing}")]
     # The service-level minimum keeps instances warm across revisions too: the larger wins.
-    warm = max(
-        int((template.get("scaling") or {}).get("minInstanceCount") or 0),
-        int((inputs.get("scaling") or {}).get("minInstanceCount") or 0),
-    )
+    service_scaling = inputs.get("scaling") or {}
+    if service_scaling.get("scalingMode") == "MANUAL":
+        # Manual scaling runs exactly this many instances, whatever the revision's min/max.
+        warm = int(service_scaling.get("manualInstanceCount") or 0)
+    else:
+        warm = max(
+            int((template.get("scaling") or {}).get("minInstanceCount") or 0),
+            int(service_scaling.get("minInstanceCount") or 0),
+        )
     warm_s = Decimal(warm) * MONTH_S
     size_text = f"{_fmt(cpu)} vCPU, {_fmt(gib)} GiB"
     # `usage` describes the traffic of the stack, which reaches one service: another service
@@ -301,13 +307,22 @@ def worker_pool(r: Resource, ctx: Context) -> Priced:
     if size is None:
         return [not_priced(r, "its CPU or memory limit could not be read")]
     cpu, gib = size
-    n = int(scaling.get("manualInstanceCount") or 0)
+    manual, minimum = scaling.get("manualInstanceCount"), scaling.get("minInstanceCount")
+    note = ""
+    if scaling.get("scalingMode") == "AUTOMATIC" or (manual is None and minimum is not None):
+        # Instances above the minimum run when the pool scales up, which nothing describes.
+        n = int(minimum or 0)
+        note = "the minimum of an automatically scaled pool; instances above it are not counted"
+    elif manual is not None:
+        n = int(manual)
+    else:
+        return [not_priced(r, "it sets no instance count, so Cloud Run's default applies")]
     seconds = Decimal(n) * MONTH_S
     return [
         line(r, f"CPU, {n} x {_fmt(cpu)} vCPU, always on", "vCPU-seconds", seconds * cpu,
-             GCP["cloud_run_worker_pool_vcpu_second"]),
+             GCP["cloud_run_worker_pool_vcpu_second"], note=note),
         line(r, f"Memory, {n} x {_fmt(gib)} GiB", "GiB-seconds", seconds * gib,
-             GCP["cloud_run_worker_pool_gib_second"]),
+             GCP["cloud_run_worker_pool_gib_second"], note=note),
     ]  # fmt: skip
 
 

@@ -354,3 +354,39 @@ def test_storage_usage_is_priced_once_on_the_first_bucket_by_name_whatever_the_o
         ("a-uploads", 2, "all 2 buckets")
     ]
     assert cost["no_charge"] == [{"resource": "b-assets", "type": "gcp:storage/bucket:Bucket"}]
+
+
+def test_a_manually_scaled_service_runs_exactly_its_manual_count() -> None:
+    svc = service(cpu_idle=False, warm=1)
+    svc["inputs"]["scaling"] = {"scalingMode": "MANUAL", "manualInstanceCount": 3}
+    cost = estimate([svc], "gcp").to_json()
+    # 3 x 1 vCPU x 2,628,000 s = 7,884,000 vCPU-s x $0.000018 = 141.912
+    assert lines(cost["items"]) == [
+        ("CPU, warm instances of 1 vCPU, instance billing (always on)", D("7884000"),
+         D("0.000018"), D("141.91")),
+        # 3 x 0.5 GiB x 2,628,000 s = 3,942,000 GiB-s x $0.000002 = 7.884
+        ("Memory, warm instances of 0.5 GiB, instance billing", D("3942000"), D("0.000002"),
+         D("7.88")),
+    ]  # fmt: skip
+
+
+def test_an_automatically_scaled_worker_pool_is_priced_at_its_minimum_and_says_so() -> None:
+    def pool(**scaling: Any) -> dict[str, Any]:
+        return res(
+            "gcp:cloudrunv2/workerPool:WorkerPool", "w", location="us-central1", scaling=scaling,
+            template={"containers": [{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}]},
+        )  # fmt: skip
+
+    cost = estimate([pool(scalingMode="AUTOMATIC", minInstanceCount=2, maxInstanceCount=5)], "gcp")
+    # 2 x 2,628,000 s = 5,256,000 vCPU-s x $0.000011244 = 59.098...; GiB-s x $0.000001235 = 6.49
+    assert lines(cost.to_json()["items"]) == [
+        ("CPU, 2 x 1 vCPU, always on", D("5256000"), D("0.000011244"), D("59.10")),
+        ("Memory, 2 x 1 GiB", D("5256000"), D("0.000001235"), D("6.49")),
+    ]
+    assert {i.note for i in cost.lines} == {
+        "the minimum of an automatically scaled pool; instances above it are not counted"
+    }
+    unset = estimate([pool()], "gcp")
+    assert [n.reason for n in unset.not_priced] == [
+        "it sets no instance count, so Cloud Run's default applies"
+    ]
