@@ -7,6 +7,7 @@ resource is configured is each component's business.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -129,6 +130,8 @@ class PhoenixGcp(pulumi.ComponentResource):
             if h is not None:
                 # The key belongs to the runtime account, which needs the secrets' ids for its
                 # grants: the values are promised here and kept once the key exists.
+                resolve_id: Callable[[pulumi.Output[str]], None]
+                resolve_secret: Callable[[pulumi.Output[str]], None]
                 hmac_id, resolve_id = pulumi.deferred_output()
                 hmac_secret, resolve_secret = pulumi.deferred_output()
                 resolve_hmac = [resolve_id, resolve_secret]
