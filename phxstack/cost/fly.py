@@ -281,11 +281,14 @@ PRICERS: dict[str, Pricer] = {
 }
 
 
-def _region_of(ctx: Context) -> str | None:
-    for r in ctx.of_type(PREFIX + "Scale"):
-        if known(r.inputs.get("region")):
-            return str(r.inputs["region"])
-    return None
+def _region_of(ctx: Context, app: Resource) -> str | None:
+    """The app's primary region (fly.toml's), where its traffic is taken to leave from; else
+    the region of its first Scale by name (registration order varies between runs)."""
+    toml = _toml(ctx, app.inputs.get("name"))
+    if toml is not None and toml.get("primary_region"):
+        return str(toml["primary_region"])
+    scales = sorted(ctx.of_type(PREFIX + "Scale"), key=lambda r: r.name)
+    return next((str(r.inputs["region"]) for r in scales if known(r.inputs.get("region"))), None)
 
 
 # Per organization: (what was used, name, allowance key, the price one unit of it saves).
@@ -307,7 +310,7 @@ def stack_items(ctx: Context) -> None:
     """Egress and snapshots (usage of the whole app), and Fly's free allowances."""
     est = ctx.estimate
     apps = ctx.of_type(PREFIX + "App")
-    region = _region_of(ctx)
+    region = _region_of(ctx, apps[0]) if apps else None
     if apps and region is not None:
         key = FLY_EGRESS_GROUP.get(region)
         if key is None:

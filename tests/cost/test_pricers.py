@@ -390,3 +390,19 @@ def test_an_automatically_scaled_worker_pool_is_priced_at_its_minimum_and_says_s
     assert [n.reason for n in unset.not_priced] == [
         "it sets no instance count, so Cloud Run's default applies"
     ]
+
+
+def test_fly_egress_leaves_from_the_primary_region_whatever_the_order() -> None:
+    toml = 'app = "a"\nprimary_region = "sin"\n'
+    resources = [
+        res(FLY + "Scale", "a-scale-iad", app="a", region="iad", count=1, process_group="worker"),
+        res(FLY + "App", "app", name="a"),
+        res(FLY + "Deploy", "deploy", app="a", config=toml),
+        res(FLY + "Scale", "b-scale-sin", app="a", region="sin", count=1),
+    ]
+    for order in (resources, resources[::-1]):
+        cost = estimate(order, "fly", Usage(egress_gb=100)).to_json()
+        # sin is in Fly's APAC group: 100 GB x $0.04
+        assert lines([i for i in cost["usage_items"] if i["resource"] == "(stack)"]) == [
+            ("Internet egress from sin", D("100"), D("0.04"), D("4.00"))
+        ]
