@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+# "timeout": our own limit killed flyctl, or flyctl's ran out (exit 126); neither is retried.
 Kind = Literal[
     "transient", "permanent", "not_found", "timeout", "malformed", "missing_binary", "auth"
 ]
@@ -50,19 +51,33 @@ _AUTH = re.compile(
     r"|\bunauthori[sz]ed\b|not authorized",
     re.IGNORECASE,
 )
+# Matched against flyctl's own `Error:` line only (see `flyctl_error`): `deploy` prints build
+# output and the app's logs to stderr too, where "connection refused" is routine.
 _TRANSIENT = re.compile(
     r"status(?: code)?[:,]?\s*(?:5\d\d|429)\b"
     r"|\b(?:500 Internal Server Error|502 Bad Gateway|503 Service Unavailable|504 Gateway Timeout)"
     r"|Too Many Requests|rate limit"
     r"|connection reset by peer|connection refused|broken pipe|unexpected EOF"
     r"|i/o timeout|TLS handshake timeout|timeout awaiting response headers"
-    r"|context deadline exceeded|temporary failure in name resolution",
+    r"|Client\.Timeout exceeded"
+    # Go's own resolver: flyctl is built with CGO_ENABLED=0 (.goreleaser.yml), so a DNS
+    # hiccup reads as net/dnsclient_unix.go's words, not glibc's "Temporary failure in name
+    # resolution".
+    r"|server misbehaving|no answer from DNS server"
+    # APPROX: a flaps 4xx/5xx with a JSON body prints only the body's `error`/`message`
+    # (fly-go flaps/flaps.go handleAPIError), no status code. Fly's machines API prefixes
+    # retryable ones with a code word (flyctl deploy matches "deploys to this host are
+    # temporarily disabled" in machines_deploymachinesapp.go updateMachine).
+    r"|\b(?:unavailable|internal|resource_exhausted): "
+    r"|temporarily disabled|please try again later",
     re.IGNORECASE,
 )
 _NOT_FOUND = re.compile(r"Could not find|could not be found|\bnot found\b", re.IGNORECASE)
 # "not found" texts that describe the caller's own mistake, not a missing remote resource.
 _NOT_FOUND_EXCEPTIONS = re.compile(r"config file not found|unknown (?:flag|command)")
-_DEADLINE_EXIT = 126  # internal/cli/cli.go: context deadline exceeded
+# internal/cli/cli.go Run: an error that wraps context.DeadlineExceeded exits 126. That is a
+# wait that ran out (a deploy's health checks, a machine that never started), not a blip.
+_DEADLINE_EXIT = 126
 _sleep = time.sleep  # a seam for tests that count backoff delays
 
 
@@ -138,13 +153,30 @@ def _in_argv(arg: str, secret: str) -> bool:
     return arg == secret or (len(secret) >= MIN_SUBSTRING_SECRET and secret in arg)
 
 
+def flyctl_error(stderr: str) -> str:
+    """flyctl's own error line, without `Error: `; "" when it printed none.
+
+    internal/cli/cli.go printError writes `Error: <err>` (plus request and trace ids) after
+    everything else the command printed, so the last line that starts with it is flyctl's;
+    earlier ones belong to build output or the app's logs.
+    """
+    lines = [ln for ln in stderr.splitlines() if ln.startswith("Error: ")]
+    return lines[-1].removeprefix("Error: ").strip() if lines else ""
+
+
 def classify(stderr: str, exit_code: int) -> str:
-    """Maps a failed flyctl run to transient / permanent / not_found / auth."""
-    if _AUTH.search(stderr):
+    """Maps a failed flyctl run to transient / timeout / permanent / not_found / auth.
+
+    Only flyctl's own `Error:` line and exit code count: never the logs before them.
+    """
+    line = flyctl_error(stderr)
+    if _AUTH.search(line):
         return "auth"
-    if exit_code == _DEADLINE_EXIT or _TRANSIENT.search(stderr):
+    if _TRANSIENT.search(line):
         return "transient"
-    if _NOT_FOUND.search(stderr) and not _NOT_FOUND_EXCEPTIONS.search(stderr):
+    if exit_code == _DEADLINE_EXIT:
+        return "timeout"
+    if _NOT_FOUND.search(line) and not _NOT_FOUND_EXCEPTIONS.search(line):
         return "not_found"
     return "permanent"
 
@@ -178,10 +210,11 @@ def _token_secrets(env: Mapping[str, str]) -> list[str]:
 
 
 def _error_message(stderr: str, stdout: str) -> str:
-    """flyctl's own error: from its `Error:` line on, else the last line it printed."""
-    index = stderr.find("Error: ")
-    if index >= 0:
-        text = stderr[index + len("Error: ") :]
+    """flyctl's own error: from its last `Error:` line on, else the last line it printed."""
+    starts = [m.end() for m in re.finditer(r"(?m)^Error: ", stderr)]
+    if starts:
+        # With what follows it: printError's description and suggestion lines.
+        text = stderr[starts[-1] :]
     else:
         lines = [ln for ln in (stderr or stdout).splitlines() if ln.strip()]
         text = lines[-1] if lines else "(no output)"

@@ -75,7 +75,9 @@ class DeployProvider(FlyProvider):
                 cwd = str(context)
                 dockerfile = context / (props.get("dockerfile") or "Dockerfile")
                 args += ["--remote-only", "--dockerfile", str(dockerfile)]
-            self._fly(cwd, self.runner.deploy_timeout_s).run(args)
+            # Never re-run: each run is a full remote build and rollout, and a failed one may
+            # have released. Whatever failed (even a 5xx), the next `pulumi up` decides.
+            self._fly(cwd, self.runner.deploy_timeout_s).run(args, retry=False)
         status = self._json(["status", "--app", app, "--json"])
         machines = status.get("Machines") or []
         image = props.get("image") or ""

@@ -17,6 +17,8 @@ Environment knobs:
                          state dir across processes) fails instead of running. kinds:
                          transient (HTTP 503), ratelimit (HTTP 429), reset (connection reset),
                          permanent (a 422 validation error), auth (revoked token),
+                         flaps5xx (a machines API 5xx with a JSON body: no status printed),
+                         deadline (an error wrapping context.DeadlineExceeded: exit 126),
                          hang (sleeps FLYCTL_FAKE_HANG_SECONDS, default 3600),
                          malformed (runs the command, then prints only half of its stdout),
                          parse (`secrets import` only: reads stdin, then fails as flyctl does
@@ -29,6 +31,9 @@ Environment knobs:
   FLYCTL_FAKE_TAKEN_NAMES  comma list of app names already taken by other Fly users.
   FLYCTL_FAKE_EMAIL      what `auth whoami` prints (default "fake-user@example.com").
   FLYCTL_FAKE_RELEASE_COMMAND_FAIL  truthy: `deploy` fails in the release command.
+  FLYCTL_FAKE_DEPLOY_UNHEALTHY  truthy: a `deploy` that updates machines fails waiting for
+                         their health checks (exit 1: see cmd_deploy).
+  FLYCTL_FAKE_APP_LOGS   the app's log messages (newline-separated) a failing deploy prints.
   FLYCTL_FAKE_CERT_CHECKS  how many `certs check` calls before a certificate is issued (default 1).
 
 Tokens: `--access-token`, else FLY_ACCESS_TOKEN, else FLY_API_TOKEN (~/.fly is never read).
@@ -916,6 +921,15 @@ def table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return [line(headers), *(line(r) for r in rows)]
 
 
+def app_log_lines() -> list[str]:
+    """The app's log lines a failing deploy prints, as release-command logs are printed
+    (machines_releasecommand.go: aurora.Faint timestamp, which aurora always colours, then
+    the message). FLYCTL_FAKE_APP_LOGS gives the messages, one per line."""
+    default = "** (DBConnection.ConnectionError) tcp connect (db:5432): connection refused"
+    messages = os.environ.get("FLYCTL_FAKE_APP_LOGS", default).split("\n")
+    return [f"\x1b[2m{now()}\x1b[0m {m}" for m in messages]
+
+
 def vertical_table(title: str, rows: list[tuple[str, str]]) -> list[str]:
     """internal/render/render.go VerticalTable, as tablewriter v1.1.4 renders it.
 
@@ -1321,9 +1335,16 @@ def cmd_deploy(ctx: Ctx) -> None:
     if release_cmd and not p.get("--skip-release-command"):
         ctx.warn(f"Running {app} release_command: {release_cmd}")
         if os.environ.get("FLYCTL_FAKE_RELEASE_COMMAND_FAIL"):
+            # deploy/machines_releasecommand.go runReleaseCommand: its own "Error release_command
+            # failed" line, up to 100 log lines, then the error that
+            # machines_deploymachinesapp.go wraps; cli.go exits 1.
+            mid = hexid(7)
+            ctx.warn(f"Error release_command failed running on machine {mid} with exit code 1.")
+            ctx.warn("Checking logs: fetching the last 100 lines below:")
+            ctx.err += app_log_lines()[-100:]
             raise CliError(
-                f"release command failed - aborting deployment. error release_command machine "
-                f"{hexid(7)} exited with non-zero status of 1"
+                "release command failed - aborting deployment. "
+                f"machine {mid} exited with non-zero status of 1"
             )
     version = (rec["releases"][-1]["version"] if rec["releases"] else 0) + 1
     release_id = hexid(6)
@@ -1423,6 +1444,18 @@ def cmd_deploy(ctx: Ctx) -> None:
             rec["ips"] += [v6, v4]
             ctx.say(f"  Dedicated ipv6: {v6['address']}")
             ctx.say(f"  Shared ipv4: {v4['address']}")
+    if os.environ.get("FLYCTL_FAKE_DEPLOY_UNHEALTHY") and rec["machines"]:
+        # internal/machine/leasable_machine.go WaitForHealthchecksToPass: the wait's context
+        # runs out inside flaps Get (fly-go flaps_machines.go "failed to get VM"). The deploy's
+        # suggestChangeWaitTimeout turns it into a flyerr.GenericErr holding only the text, so
+        # cli.go no longer sees context.DeadlineExceeded and exits 1, not 126.
+        mid = rec["machines"][0]["id"]
+        ctx.err += app_log_lines()
+        raise CliError(
+            f"timeout reached waiting for health checks to pass for machine {mid}: failed to "
+            f'get VM {mid}: Get "https://api.machines.dev/v1/apps/{app}/machines/{mid}": '
+            "context deadline exceeded"
+        )
     for s in rec["secrets"].values():
         s["status"] = "Deployed"
     ctx.say(f"Visit your newly deployed app at https://{app}.fly.dev/")
@@ -2235,6 +2268,13 @@ INJECTED = {
     "77.83.143.220:443: read: connection reset by peer",
     "permanent": "failed to update app secrets: request returned non-2xx status, 422",
     "auth": "failed retrieving current user: You must be authenticated to view this.",
+    # APPROX (the text is Fly's API's): a flaps 5xx with a JSON body prints only its error
+    # text, no status (fly-go flaps/flaps.go handleAPIError); wording from flyctl PR #3732.
+    "flaps5xx": "failed to update VM 148e290a1b2c48: unavailable: deploys to this host are "
+    "temporarily disabled, please try again later or check the status page: "
+    "https://status.flyio.net/",
+    # internal/cli/cli.go Run: an error wrapping context.DeadlineExceeded exits 126.
+    "deadline": "context deadline exceeded",
 }
 
 
@@ -2268,7 +2308,7 @@ def main(argv: list[str]) -> int:
         PARSE_FAIL[:] = [True]
     elif injected and injected != "malformed":
         write_error(CliError(INJECTED[injected]))
-        return 1
+        return 126 if injected == "deadline" else 1
     out: list[str] = []
     err: list[str] = []
     try:

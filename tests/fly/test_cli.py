@@ -268,8 +268,41 @@ def test_the_token_is_redacted_from_errors(env: Path, monkeypatch: pytest.Monkey
             "transient",
         ),
         ("Error: dial tcp: i/o timeout", 1, "transient"),
-        ("Error: context deadline exceeded", 126, "transient"),
-        ("Error: anything", 126, "transient"),
+        ("Error: context deadline exceeded", 126, "timeout"),
+        ("Error: anything", 126, "timeout"),
+        # An API call's own timeout also wraps context.DeadlineExceeded (exit 126): a blip.
+        ('Error: Get "https://api.fly.io/graphql": dial tcp: i/o timeout', 126, "transient"),
+        # CGO-off flyctl resolves names with Go's resolver (net/dnsclient_unix.go wording).
+        (
+            'Error: Post "https://api.fly.io/graphql": dial tcp: lookup api.fly.io on '
+            "127.0.0.53:53: server misbehaving",
+            1,
+            "transient",
+        ),
+        # A flaps 5xx with a JSON body: only the API's text, no status code.
+        (
+            "Error: failed to update VM 148e290a1b2c48: unavailable: deploys to this host are "
+            "temporarily disabled, please try again later or check the status page: "
+            "https://status.flyio.net/ (Request ID: 01J0000000000000000000000)",
+            1,
+            "transient",
+        ),
+        # The app's logs before flyctl's own Error line never decide.
+        (
+            "\x1b[2m2026-12-02T01:00:00Z\x1b[0m tcp connect (db:5432): connection refused\n"
+            "\x1b[2m2026-12-02T01:00:01Z\x1b[0m Error: context deadline exceeded (app)\n"
+            "Error: release command failed - aborting deployment. machine 1 exited with "
+            "non-zero status of 1",
+            1,
+            "permanent",
+        ),
+        (
+            "Error: timeout reached waiting for health checks to pass for machine 1: failed "
+            'to get VM 1: Get "https://api.machines.dev/v1/apps/a/machines/1": context '
+            "deadline exceeded",
+            1,
+            "permanent",
+        ),
         ("Error: no access token available. Please login with 'flyctl auth login'", 1, "auth"),
         ("Error: failed to run query(x): You must be authenticated to view this.", 1, "auth"),
         ("Error: MPG commands require updated tokens but found older-style tokens.", 1, "auth"),

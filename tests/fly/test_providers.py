@@ -26,8 +26,8 @@ def make_app(name: str = APP) -> dict[str, Any]:
     return p.AppProvider(FAST).create(props).outs
 
 
-def deploy_once(tmp: Path, app: str = APP) -> dict[str, Any]:
-    props = {
+def deploy_props(app: str = APP) -> dict[str, Any]:
+    return {
         "app": app,
         "config": f'app = "{app}"\nprimary_region = "iad"\n',
         "trigger": "t1",
@@ -37,7 +37,10 @@ def deploy_once(tmp: Path, app: str = APP) -> dict[str, Any]:
         "strategy": "rolling",
         "wait_timeout": "5m",
     }
-    return p.DeployProvider(FAST).create(props).outs
+
+
+def deploy_once(tmp: Path, app: str = APP) -> dict[str, Any]:
+    return p.DeployProvider(FAST).create(deploy_props(app)).outs
 
 
 # --------------------------------------------------------------------------- App
@@ -494,6 +497,50 @@ def test_deploy_lifecycle_builds_remotely_from_the_source_tree(
     prov.delete(created.id, updated.outs)
     prov.delete(created.id, updated.outs)
     assert fly_env.since(mark) == []
+
+
+APP_LOGS = "tcp connect (db:5432): connection refused\nError: context deadline exceeded"
+
+
+@pytest.mark.parametrize(
+    ("knob", "kind", "message"),
+    [
+        ("FLYCTL_FAKE_DEPLOY_UNHEALTHY", "permanent",
+         "timeout reached waiting for health checks to pass for machine "),
+        ("FLYCTL_FAKE_RELEASE_COMMAND_FAIL", "permanent",
+         "release command failed - aborting deployment. machine "),
+    ],
+)  # fmt: skip
+def test_a_failed_deploy_runs_once_and_reports_flyctls_error_not_the_apps_logs(
+    fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, knob: str, kind: str,
+    message: str,
+) -> None:  # fmt: skip
+    make_app()
+    deploy_once(tmp_path)
+    monkeypatch.setenv(knob, "1")
+    monkeypatch.setenv("FLYCTL_FAKE_APP_LOGS", APP_LOGS)
+    config = f'app = "{APP}"\n[deploy]\nrelease_command = "/app/bin/migrate"\n'
+    props = {**deploy_props(), "config": config, "trigger": "t2"}
+    mark = fly_env.mark()
+    with pytest.raises(FlyctlError) as err:
+        p.DeployProvider(FAST).update(f"{APP}-release", props, props)
+    assert [c[0] for c in fly_env.since(mark)] == ["deploy"]
+    assert (err.value.kind, err.value.exit_code) == (kind, 1)
+    assert err.value.message.startswith(message)
+    assert "connection refused" not in err.value.message
+
+
+@pytest.mark.parametrize(("fail", "kind"), [("deadline", "timeout"), ("transient", "transient"),
+                                            ("flaps5xx", "transient")])  # fmt: skip
+def test_deploy_is_never_re_run_automatically(
+    fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fail: str, kind: str
+) -> None:
+    make_app()
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", f"{fly_env.mark() + 1}:{fail}")
+    with pytest.raises(FlyctlError) as err:
+        deploy_once(tmp_path)
+    assert err.value.kind == kind
+    assert [c[0] for c in fly_env.calls()[1:]] == ["deploy"]
 
 
 def test_deploy_finds_the_dockerfile_of_a_build_path_kept_relative_to_the_project(
