@@ -7,6 +7,7 @@ Managed Postgres (`mpg create/attach/status/destroy`) or legacy Fly Postgres
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,6 +40,12 @@ from components.fly.settings import RunnerSettings
 # `performance` is listed by flyctl but stored capitalised, so no spelling of it is found,
 # and a plan that is not found silently becomes basic when there is no TTY.
 MPG_PLANS = ("basic", "starter", "launch", "scale")
+
+
+def _dying(cluster: Mapping[str, Any]) -> bool:
+    # APPROX: the status words are Fly's API's, not flyctl's; any that speaks of deletion.
+    status = str(cluster.get("status") or "").lower()
+    return "delet" in status or "destroy" in status
 
 
 class PostgresProvider(FlyProvider):
@@ -121,17 +128,56 @@ class PostgresProvider(FlyProvider):
         return CreateResult(cluster_id, outs)
 
     # ---- managed
-    def _find_mpg(self, name: str, org: str) -> dict[str, Any] | None:
+    def _mpg_list(self, org: str) -> list[dict[str, Any]]:
         args = ["mpg", "list", "--org", org, "--json"]
         text = self._run(args)
-        # With no clusters flyctl prints a sentence even under --json (fly.md §1, mpg list).
+        # With no clusters flyctl prints a sentence even under --json (mpg/list.go runList).
         if text.startswith("No managed postgres clusters found"):
-            return None
+            return []
         try:
             clusters = json.loads(text)
         except json.JSONDecodeError:
             raise malformed("a JSON list of clusters", args) from None
-        return next((c for c in clusters if c.get("name") == name), None)
+        return [c for c in clusters if isinstance(c, dict)]
+
+    def _find_mpg(self, name: str, org: str) -> dict[str, Any] | None:
+        # A cluster whose destroy is scheduled keeps its name until Fly removes it; adopting
+        # it would attach the replacement to a database about to vanish.
+        return next(
+            (c for c in self._mpg_list(org) if c.get("name") == name and not _dying(c)), None
+        )
+
+    def _mpg_lookup(self, args: list[str], cluster_id: str, org: str) -> str | None:
+        """Runs an `mpg` command on one cluster; None once `mpg list` confirms it is gone.
+
+        mpg/mpg.go ClusterFromArgOrSelect turns every failed lookup by ID, 5xx and timeouts
+        included, into `managed postgres cluster "ID" not found`, so that text alone proves
+        nothing: the org's list does. Listed and alive means the lookup failed; it is tried
+        again, and then reported, never taken for a missing cluster.
+        """
+        r = self.runner
+        for attempt in range(r.retries + 1):
+            try:
+                return self._run(args)
+            except FlyctlError as exc:
+                if exc.kind != "not_found":
+                    raise
+                listed = next(
+                    (c for c in self._mpg_list(org) if str(c.get("id")) == cluster_id), None
+                )
+                if listed is None or _dying(listed):
+                    return None
+                if attempt == r.retries:
+                    raise FlyctlError(
+                        "transient",
+                        f"{exc.message}, yet `mpg list --org {org}` shows it "
+                        f"({listed.get('status') or 'no status'}): flyctl reports any failed "
+                        "lookup this way, so it was not taken as gone; try again",
+                        exc.argv,
+                        exc.exit_code,
+                    ) from None
+            time.sleep(min(r.backoff_cap_s, r.backoff_base_s * 2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _create_mpg(self, p: Mapping[str, Any]) -> tuple[str, str]:
         app, name, org = p["app"], p["name"], p["org"]
@@ -201,13 +247,17 @@ class PostgresProvider(FlyProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         if props.get("kind") == "mpg":
+            args = ["mpg", "status", id_, "--json"]
+            text = self._mpg_lookup(args, id_, props["org"])
+            if text is None:
+                return ReadResult("", {})
             try:
-                status = self._json(["mpg", "status", id_, "--json"])
-            except FlyctlError as exc:
-                if exc.kind == "not_found":
-                    return ReadResult("", {})
-                raise
+                status = json.loads(text)
+            except json.JSONDecodeError:
+                raise malformed("the cluster's JSON status", args) from None
             data = status.get("data") or {}
+            if _dying(data):
+                return ReadResult("", {})
             outs = {**props, "region": data.get("region", props.get("region"))}
             return ReadResult(id_, outs)
         if AppProvider(self.runner)._status(id_) is None:
@@ -215,17 +265,20 @@ class PostgresProvider(FlyProvider):
         return ReadResult(id_, dict(props))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        args = (
-            ["mpg", "destroy", id_, "--yes"]
-            if props.get("kind") == "mpg"
-            else ["apps", "destroy", id_, "--yes"]
+        unset = ["secrets", "unset", "DATABASE_URL", "--app", props["app"], "--stage"]
+        steps = (
+            [unset] if props.get("kind") == "mpg" else [unset, ["apps", "destroy", id_, "--yes"]]
         )
-        for step in (["secrets", "unset", "DATABASE_URL", "--app", props["app"], "--stage"], args):
+        for step in steps:
             try:
                 self._run(step)
             except FlyctlError as exc:
                 if exc.kind != "not_found":
                     raise
+        if props.get("kind") == "mpg":
+            # `mpg destroy` only schedules the deletion (mpg/v2/run_destroy.go); the cluster
+            # is listed as dying until Fly removes it, which _find_mpg and read respect.
+            self._mpg_lookup(["mpg", "destroy", id_, "--yes"], id_, props["org"])
 
 
 class Postgres(dynamic.Resource, module="fly", name="Postgres"):

@@ -19,6 +19,8 @@ Environment knobs:
                          permanent (a 422 validation error), auth (revoked token),
                          flaps5xx (a machines API 5xx with a JSON body: no status printed),
                          deadline (an error wrapping context.DeadlineExceeded: exit 126),
+                         lookup (`mpg` only: the cluster lookup fails, say with a 5xx, and
+                         flyctl reports it as `managed postgres cluster "ID" not found`),
                          hang (sleeps FLYCTL_FAKE_HANG_SECONDS, default 3600),
                          malformed (runs the command, then prints only half of its stdout),
                          parse (`secrets import` only: reads stdin, then fails as flyctl does
@@ -34,6 +36,8 @@ Environment knobs:
   FLYCTL_FAKE_DEPLOY_UNHEALTHY  truthy: a `deploy` that updates machines fails waiting for
                          their health checks (exit 1: see cmd_deploy).
   FLYCTL_FAKE_APP_LOGS   the app's log messages (newline-separated) a failing deploy prints.
+  FLYCTL_FAKE_MPG_GONE_AFTER  invocations after `mpg destroy` before the cluster is gone (3);
+                         until then it is listed with status "deleting".
   FLYCTL_FAKE_CERT_CHECKS  how many `certs check` calls before a certificate is issued (default 1).
 
 Tokens: `--access-token`, else FLY_ACCESS_TOKEN, else FLY_API_TOKEN (~/.fly is never read).
@@ -425,6 +429,11 @@ class State:
         for key in ("apps", "mpg", "redis", "buckets", "taken_ips"):
             self.data.setdefault(key, {})
         self.data.setdefault("seq", 0)
+        calls = self.root / "calls"
+        call = int(calls.read_text()) if calls.exists() else 0
+        for cid, c in list(self.data["mpg"].items()):
+            if c.get("gone_at") is not None and call > c["gone_at"]:
+                del self.data["mpg"][cid]
 
     def save(self) -> None:
         tmp = self.path.with_suffix(".tmp")
@@ -504,6 +513,7 @@ class Ctx:
 TOKEN_FLAG: list[str] = []  # --access-token, when given
 ARGV0: list[str] = ["flyctl"]
 PARSE_FAIL: list[bool] = []  # FLYCTL_FAKE_FAIL's `parse` kind is due on this invocation
+LOOKUP_FAIL: list[bool] = []  # FLYCTL_FAKE_FAIL's `lookup` kind is due on this invocation
 
 
 def token() -> str:
@@ -1868,9 +1878,12 @@ def cmd_postgres_list(ctx: Ctx) -> None:
 
 # ---- managed postgres
 def _cluster(ctx: Ctx, cid: str) -> dict[str, Any]:
+    # internal/command/mpg/mpg.go ClusterFromArgOrSelect: every failed lookup by ID (a 404, a
+    # 5xx, a timeout) becomes this one error; FLYCTL_FAKE_FAIL's `lookup` kind is such a
+    # failure for a cluster that does exist.
     cluster = ctx.state.data["mpg"].get(cid)
-    if cluster is None:
-        raise CliError(f"failed retrieving cluster {cid}: cluster not found")  # APPROX
+    if cluster is None or LOOKUP_FAIL:
+        raise CliError(f'managed postgres cluster "{cid}" not found')
     return cluster  # type: ignore[no-any-return]
 
 
@@ -1881,7 +1894,7 @@ def _cluster_public(c: dict[str, Any]) -> dict[str, Any]:
         "version": c["pg_major_version"],
         "name": c["name"],
         "region": c["region"],
-        "status": "ready",
+        "status": c.get("status", "ready"),
         "plan": c["plan"],
         "disk": c["disk"],
         "replicas": 0,
@@ -1953,7 +1966,10 @@ def cmd_mpg_list(ctx: Ctx) -> None:
     if ctx.json:
         ctx.emit_json([_cluster_public(c) for c in clusters])
         return
-    rows = [[c["id"], c["name"], c["org"], c["region"], "ready", c["plan"]] for c in clusters]
+    rows = [
+        [c["id"], c["name"], c["org"], c["region"], c.get("status", "ready"), c["plan"]]
+        for c in clusters
+    ]
     ctx.out += table(["ID", "NAME", "ORG", "REGION", "STATUS", "PLAN"], rows)
 
 
@@ -2021,7 +2037,13 @@ def cmd_mpg_destroy(ctx: Ctx) -> None:
     c = _cluster(ctx, ctx.p.args[0])
     if not ctx.p.get("--yes"):
         raise CliError("--yes flag must be specified when not running interactively")
-    del ctx.state.data["mpg"][c["id"]]
+    # mpg/v2/run_destroy.go: the API only schedules the deletion. The cluster stays, listed
+    # and readable, with a status saying so (APPROX: the word is the API's), until Fly
+    # removes it; FLYCTL_FAKE_MPG_GONE_AFTER counts the later invocations that takes (3).
+    c["status"] = "deleting"
+    c["gone_at"] = int((ctx.state.root / "calls").read_text()) + int(
+        os.environ.get("FLYCTL_FAKE_MPG_GONE_AFTER", "3")
+    )
     ctx.say(
         f"Managed Postgres cluster {c['name']} ({c['id']}) scheduled to be destroyed "
         "(may take some time)"
@@ -2306,6 +2328,11 @@ def main(argv: list[str]) -> int:
         return 126
     if injected == "parse":
         PARSE_FAIL[:] = [True]
+    elif injected == "lookup":
+        if argv[:2] not in (["mpg", w] for w in ("status", "attach", "detach", "destroy")):
+            sys.stderr.write("fake flyctl: FLYCTL_FAKE_FAIL `lookup` hit a command without one\n")
+            return 2
+        LOOKUP_FAIL[:] = [True]
     elif injected and injected != "malformed":
         write_error(CliError(INJECTED[injected]))
         return 126 if injected == "deadline" else 1

@@ -468,6 +468,36 @@ def test_empty_lists_print_text_even_with_json(fly: Fly) -> None:
     assert fly.ok("apps", "list", "--json").stdout == "[]\n"
 
 
+def test_mpg_lookup_errors_all_read_as_not_found(fly: Fly) -> None:
+    # mpg/mpg.go ClusterFromArgOrSelect: one text for a missing cluster and a failed lookup.
+    assert fly.error("mpg", "status", "nope1234") == 'managed postgres cluster "nope1234" not found'
+    fly.ok("mpg", "create", "--name", "db", "--org", "personal", "--region", "iad",
+           "--pg-major-version", "16")  # fmt: skip
+    cid = json.loads(fly.ok("mpg", "list", "--org", "personal", "--json").stdout)[0]["id"]
+    calls = int((fly.state / "calls").read_text())
+    assert fly.error("mpg", "status", cid, FLYCTL_FAKE_FAIL=f"{calls + 1}:lookup") == (
+        f'managed postgres cluster "{cid}" not found'
+    )
+
+
+def test_mpg_destroy_only_schedules_the_deletion(fly: Fly) -> None:
+    fly.ok("mpg", "create", "--name", "db", "--org", "personal", "--region", "iad",
+           "--pg-major-version", "16")  # fmt: skip
+    cid = json.loads(fly.ok("mpg", "list", "--org", "personal", "--json").stdout)[0]["id"]
+    out = fly.ok("mpg", "destroy", cid, "--yes").stdout
+    assert (
+        out
+        == f"Managed Postgres cluster db ({cid}) scheduled to be destroyed (may take some time)\n"
+    )
+    listed = json.loads(fly.ok("mpg", "list", "--org", "personal", "--json").stdout)
+    assert [(c["id"], c["status"]) for c in listed] == [(cid, "deleting")]
+    for _ in range(3):
+        fly.ok("version")
+    assert fly.ok("mpg", "list", "--org", "personal", "--json").stdout.startswith(
+        "No managed postgres clusters found"
+    )
+
+
 def test_mpg_status_json_has_data_and_credentials(fly: Fly) -> None:
     out = fly.ok("mpg", "create", "-n", "db", "-o", "personal", "-r", "ams").stdout
     assert "Managed Postgres cluster created successfully!" in out

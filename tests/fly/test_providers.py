@@ -6,6 +6,7 @@ change; update touches only what changed; read supports refresh; delete is idemp
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
 from pathlib import Path
@@ -267,6 +268,87 @@ def test_mpg_lifecycle_creates_attaches_and_keeps_the_url_secret_side(fly_env: F
     ]
     assert fly_env.since(mark) == step * 2
     assert prov.read(cid, created.outs).id == ""
+
+
+def mpg_created(fly_env: FlyEnv) -> tuple[p.PostgresProvider, Any]:
+    make_app()
+    prov = p.PostgresProvider(FAST)
+    return prov, prov.create(mpg_props())
+
+
+def test_mpg_read_confirms_not_found_with_mpg_list_before_dropping_the_cluster(
+    fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prov, created = mpg_created(fly_env)
+    cid = created.id
+    # flyctl reports the failed lookup (a 5xx, say) as `managed postgres cluster "ID" not found`.
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", f"{fly_env.mark() + 1}:lookup")
+    mark = fly_env.mark()
+    read = prov.read(cid, created.outs)
+    assert (read.id, read.outs) == (cid, created.outs)
+    assert fly_env.since(mark) == [
+        ["mpg", "status", cid, "--json"],
+        ["mpg", "list", "--org", "personal", "--json"],
+        ["mpg", "status", cid, "--json"],
+    ]
+
+
+def test_mpg_read_of_a_cluster_that_is_really_gone_drops_it(fly_env: FlyEnv) -> None:
+    prov, created = mpg_created(fly_env)
+    state = json.loads((fly_env.state / "state.json").read_text())
+    state["mpg"] = {}
+    (fly_env.state / "state.json").write_text(json.dumps(state))
+    assert prov.read(created.id, created.outs).id == ""
+
+
+def test_mpg_delete_confirms_not_found_with_mpg_list_instead_of_orphaning_the_cluster(
+    fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prov, created = mpg_created(fly_env)
+    cid = created.id
+    # Call 2 of the delete is `mpg destroy`; its lookup fails.
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", f"{fly_env.mark() + 2}:lookup")
+    mark = fly_env.mark()
+    prov.delete(cid, created.outs)
+    assert fly_env.since(mark) == [
+        ["secrets", "unset", "DATABASE_URL", "--app", APP, "--stage"],
+        ["mpg", "destroy", cid, "--yes"],
+        ["mpg", "list", "--org", "personal", "--json"],
+        ["mpg", "destroy", cid, "--yes"],
+    ]
+    state = json.loads((fly_env.state / "state.json").read_text())
+    assert state["mpg"][cid]["status"] == "deleting"
+
+
+def test_mpg_lookup_failing_every_time_is_an_error_not_a_deleted_cluster(
+    fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prov, created = mpg_created(fly_env)
+    first = fly_env.mark() + 1
+    # Every `mpg status` fails its lookup (calls alternate status, list).
+    fails = ",".join(f"{first + 2 * i}:lookup" for i in range(FAST.retries + 1))
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", fails)
+    with pytest.raises(FlyctlError) as err:
+        prov.read(created.id, created.outs)
+    assert err.value.kind == "transient"
+    assert err.value.message.startswith(
+        f'managed postgres cluster "{created.id}" not found, yet `mpg list --org personal` '
+        "shows it (ready)"
+    )
+
+
+def test_mpg_replacement_never_adopts_the_cluster_whose_destroy_is_scheduled(
+    fly_env: FlyEnv,
+) -> None:
+    prov, created = mpg_created(fly_env)
+    prov.delete(created.id, created.outs)
+    assert prov.read(created.id, created.outs).id == ""
+    mark = fly_env.mark()
+    again = prov.create(mpg_props())
+    assert again.id != created.id
+    assert [c[:2] for c in fly_env.since(mark)] == [
+        ["mpg", "list"], ["mpg", "create"], ["mpg", "attach"],
+    ]  # fmt: skip
 
 
 def test_mpg_check_refuses_versions_managed_postgres_does_not_run() -> None:
