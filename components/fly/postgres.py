@@ -40,6 +40,8 @@ from components.fly.settings import RunnerSettings
 # `performance` is listed by flyctl but stored capitalised, so no spelling of it is found,
 # and a plan that is not found silently becomes basic when there is no TTY.
 MPG_PLANS = ("basic", "starter", "launch", "scale")
+# Database users a resumed `postgres attach` tries (the app's name, then _2, _3, ...).
+_ATTACH_USERS = 5
 
 
 def _dying(cluster: Mapping[str, Any]) -> bool:
@@ -206,7 +208,18 @@ class PostgresProvider(FlyProvider):
             cluster_id = str(found["id"])
             attached = [a.get("name") for a in found.get("attached_apps") or []]
         if app not in attached:
-            out = self._run(["mpg", "attach", cluster_id, "--app", app])
+            attach = ["mpg", "attach", cluster_id, "--app", app]
+            try:
+                out = self._run(attach)
+            except FlyctlError as exc:
+                if "already has DATABASE_URL set" not in exc.message:
+                    raise
+                # An earlier attach set the secret but left no attachment record (a failed
+                # CreateAttachment is only a warning, mpg/v2/run_attach.go), or was cut off
+                # before its output was read. The value cannot be read back to check which
+                # cluster it names, so it is replaced by this cluster's.
+                self._run(["secrets", "unset", "DATABASE_URL", "--app", app, "--stage"])
+                out = self._run(attach)
             printed = line_value(out, "DATABASE_URL")
             if printed:
                 return cluster_id, printed
@@ -236,14 +249,24 @@ class PostgresProvider(FlyProvider):
                 ],
                 exists,
             )  # fmt: skip
-        try:
-            out = self._run(["postgres", "attach", name, "--app", app, "--yes"])
-        except FlyctlError as exc:
-            if "already contains a secret named DATABASE_URL" not in exc.message:
+        # postgres/attach.go names the database user after the app; an attach cut off after
+        # creating that user (before setting the secret) refuses it ever after, and its
+        # password was never printed. A resumed attach takes the next numbered user.
+        user = app.replace("-", "_").lower()
+        for n in range(1, _ATTACH_USERS + 1):
+            named = [] if n == 1 else ["--database-user", f"{user}_{n}"]
+            try:
+                out = self._run(["postgres", "attach", name, "--app", app, "--yes", *named])
+            except FlyctlError as exc:
+                if "already contains a secret named DATABASE_URL" in exc.message:
+                    # An earlier, interrupted run attached it; the URL was printed only then.
+                    return name, None
+                taken = "already exists. Please specify a new database user" in exc.message
+                if taken and n < _ATTACH_USERS:
+                    continue
                 raise
-            # An earlier, interrupted run attached it; the URL was printed only then.
-            return name, None
-        return name, line_value(out, "DATABASE_URL")
+            return name, line_value(out, "DATABASE_URL")
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         if props.get("kind") == "mpg":

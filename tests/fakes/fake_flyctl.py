@@ -38,6 +38,10 @@ Environment knobs:
   FLYCTL_FAKE_APP_LOGS   the app's log messages (newline-separated) a failing deploy prints.
   FLYCTL_FAKE_MPG_GONE_AFTER  invocations after `mpg destroy` before the cluster is gone (3);
                          until then it is listed with status "deleting".
+  FLYCTL_FAKE_MPG_ATTACHMENT_FAIL  truthy: `mpg attach` sets the secret but its attachment
+                         record fails (a warning; the cluster does not list the app).
+  FLYCTL_FAKE_PG_ATTACH_SECRET_FAIL  truthy: the first `postgres attach` creates the database
+                         user, then fails setting the app's secret (a 503), as a partial attach.
   FLYCTL_FAKE_CERT_CHECKS  how many `certs check` calls before a certificate is issued (default 1).
 
 Tokens: `--access-token`, else FLY_ACCESS_TOKEN, else FLY_API_TOKEN (~/.fly is never read).
@@ -157,8 +161,11 @@ class CliError(Exception):
         suggestion: str = "",
         usage: str = "",
         code: int = 1,
+        partial: bool = False,
     ) -> None:
         super().__init__(message)
+        # partial: flyctl failed after changing something; the change stays (state is saved).
+        self.partial = partial
         self.message = message
         self.description = description
         self.suggestion = suggestion
@@ -1824,33 +1831,41 @@ def cmd_postgres_create(ctx: Ctx) -> None:
 
 
 def cmd_postgres_attach(ctx: Ctx) -> None:
+    # internal/command/postgres/attach.go runAttachCluster, step by step.
     rec = ctx.app_record()
     pg_name = ctx.p.args[0]
     pg = ctx.state.apps.get(pg_name)
     if pg is None:
-        raise CliError(f'Could not find App "{pg_name}"')
+        raise CliError(f'failed retrieving postgres app {pg_name}: Could not find App "{pg_name}"')
     if not pg.get("pg"):
         raise CliError(f"app {pg_name} is not a postgres app")
     var = ctx.p.get("--variable-name")
+    db = (ctx.p.get("--database-name") or ctx.app).replace("-", "_").lower()
+    user = (ctx.p.get("--database-user") or ctx.app).replace("-", "_").lower()
+    ctx.say("Checking for existing attachments")
     if var in rec["secrets"]:
         raise CliError(f'consumer app "{ctx.app}" already contains a secret named {var}')
-    db = ctx.p.get("--database-name") or ctx.app.replace("-", "_")
-    user = ctx.p.get("--database-user") or ctx.app.replace("-", "_")
-    ctx.say("Checking for existing attachments")
+    db_exists = db in pg["pg"].setdefault("databases", [])
+    if db_exists and not ctx.p.get("--yes"):
+        raise CliError(NONINTERACTIVE)  # "Database %q already exists. Continue ...?"
     if user in pg["pg"]["users"]:
         raise CliError(
             f'database user "{user}" already exists. Please specify a new database user via '
             "--database-user"
         )
     ctx.say("Registering attachment")
-    if any(a["database"] == db for a in pg["pg"]["attachments"]) and not ctx.p.get("--yes"):
-        raise CliError(NONINTERACTIVE)
-    ctx.say("Creating database")
+    pg["pg"]["attachments"].append({"app": ctx.app, "database": db, "user": user, "var": var})
+    if not db_exists:
+        ctx.say("Creating database")
+        pg["pg"]["databases"].append(db)
     ctx.say("Creating user")
+    pg["pg"]["users"].append(user)
+    if os.environ.get("FLYCTL_FAKE_PG_ATTACH_SECRET_FAIL") and not pg["pg"].get("failed_once"):
+        # The user and database now exist; only the app's secret is missing.
+        pg["pg"]["failed_once"] = True
+        raise CliError(INJECTED["transient"].replace("get app", "update app secrets"), partial=True)
     password = _rand.token_hex(12)
     url = f"postgres://{user}:{password}@{pg_name}.flycast:5432/{db}?sslmode=disable"
-    pg["pg"]["users"].append(user)
-    pg["pg"]["attachments"].append({"app": ctx.app, "database": db, "user": user, "var": var})
     rec["secrets"][var] = {"digest": digest(url), "status": "Staged"}
     ctx.say(f"\nPostgres cluster {pg_name} is now attached to {ctx.app}")
     ctx.say(f"The following secret was added to {ctx.app}:\n  {var}={url}")
@@ -2001,7 +2016,11 @@ def cmd_mpg_attach(ctx: Ctx) -> None:
     rec = ctx.app_record()
     if not ctx.p.args:
         raise CliError(NONINTERACTIVE)
-    c = _cluster(ctx, ctx.p.args[0])
+    try:
+        c = _cluster(ctx, ctx.p.args[0])
+    except CliError as exc:
+        # mpg/attach.go runAttach wraps ClusterFromArgOrSelect's error.
+        raise CliError(f"failed retrieving cluster {ctx.p.args[0]}: {exc.message}") from None
     if rec["org"] != c["org"]:
         raise CliError(
             f"app {ctx.app} is in organization {rec['org']}, but cluster {c['id']} is in "
@@ -2016,8 +2035,15 @@ def cmd_mpg_attach(ctx: Ctx) -> None:
     if ctx.p.get("--database"):
         uri = uri.rsplit("/", 1)[0] + "/" + ctx.p.get("--database")
     rec["secrets"][var] = {"digest": digest(uri), "status": "Staged"}
-    c["attached_apps"].append({"name": ctx.app, "id": int(rec["numeric_id"])})
-    ctx.say(f"Postgres cluster {c['id']} is being attached to {ctx.app}")
+    if os.environ.get("FLYCTL_FAKE_MPG_ATTACHMENT_FAIL"):
+        # mpg/v2/run_attach.go: a failed CreateAttachment is only a warning; the secret is set
+        # and the cluster does not list the app. The error text is the API's (APPROX).
+        ctx.warn(
+            "Warning: failed to create attachment record: request returned non-2xx status: 503"
+        )
+    else:
+        c["attached_apps"].append({"name": ctx.app, "id": int(rec["numeric_id"])})
+    ctx.say(f"\nPostgres cluster {c['id']} is being attached to {ctx.app}")
     ctx.say(f"The following secret was added to {ctx.app}:\n  {var}={uri}")
 
 
@@ -2345,6 +2371,9 @@ def main(argv: list[str]) -> int:
             run(argv, state, out, err)
             state.save()
     except CliError as exc:
+        if exc.partial:
+            with locked(root):
+                state.save()
         sys.stdout.write("".join(line + "\n" for line in out))
         sys.stderr.write("".join(line + "\n" for line in err))
         write_error(exc)

@@ -408,6 +408,49 @@ def test_mpg_create_resumes_after_attach_failed_without_a_second_cluster(
     assert [c["name"] for c in clusters] == [f"{APP}-db"]
 
 
+def test_mpg_create_resumes_when_an_earlier_attach_set_the_secret_but_left_no_record(
+    fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_app()
+    prov = p.PostgresProvider(FAST)
+    # The attach sets DATABASE_URL, but its attachment record fails (only a warning); then
+    # the run is cut off, so Pulumi never records the cluster.
+    monkeypatch.setenv("FLYCTL_FAKE_MPG_ATTACHMENT_FAIL", "1")
+    first = prov.create(mpg_props())
+    monkeypatch.delenv("FLYCTL_FAKE_MPG_ATTACHMENT_FAIL")
+    cid = first.id
+    mark = fly_env.mark()
+    resumed = prov.create(mpg_props())
+    assert fly_env.since(mark) == [
+        ["mpg", "list", "--org", "personal", "--json"],
+        ["mpg", "attach", cid, "--app", APP],
+        ["secrets", "unset", "DATABASE_URL", "--app", APP, "--stage"],
+        ["mpg", "attach", cid, "--app", APP],
+    ]
+    assert resumed.id == cid
+    url = resumed.outs["connection_string"]
+    assert fake_secret_digests(APP)["DATABASE_URL"] == fake_digest(url)
+
+
+def test_unmanaged_attach_resumes_after_one_that_created_the_user_but_set_no_secret(
+    fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_app()
+    monkeypatch.setenv("FLYCTL_FAKE_PG_ATTACH_SECRET_FAIL", "1")
+    prov = p.PostgresProvider(FAST)
+    mark = fly_env.mark()
+    created = prov.create(mpg_props(kind="unmanaged"))
+    attach = ["postgres", "attach", f"{APP}-db", "--app", APP, "--yes"]
+    assert [c for c in fly_env.since(mark) if c[:2] == ["postgres", "attach"]] == [
+        attach,  # creates the user demo_app, then fails setting the secret (a 503)
+        attach,  # the runner's retry: "database user "demo_app" already exists"
+        [*attach, "--database-user", "demo_app_2"],
+    ]
+    url = created.outs["connection_string"]
+    assert url.startswith("postgres://demo_app_2:")
+    assert fake_secret_digests(APP)["DATABASE_URL"] == fake_digest(url)
+
+
 def test_unmanaged_postgres_passes_every_flag_that_avoids_a_prompt(fly_env: FlyEnv) -> None:
     make_app()
     prov = p.PostgresProvider(FAST)
