@@ -29,7 +29,7 @@ from components.fly.settings import RunnerSettings
 
 
 def dns_records(detail: Mapping[str, Any]) -> list[dict[str, str]]:
-    """The records to create for a certificate: A/AAAA to the app, and the ACME challenge."""
+    """The records a certificate needs: A/AAAA to the app, the ACME challenge, the ownership TXT."""
     req = detail.get("dns_requirements") or {}
     host = str(detail.get("hostname") or "")
     records = [{"type": "A", "name": host, "value": a} for a in req.get("a") or []]
@@ -37,6 +37,11 @@ def dns_records(detail: Mapping[str, Any]) -> list[dict[str, str]]:
     challenge = req.get("acme_challenge") or {}
     if challenge.get("name") and challenge.get("target"):
         records.append({"type": "CNAME", "name": challenge["name"], "value": challenge["target"]})
+    # fly-go types.go OwnershipRequirement: a certificate in `pending_ownership` issues only
+    # once this TXT record exists (flyctl certificates/root.go prints `TXT name → app_value`).
+    ownership = req.get("ownership") or {}
+    if ownership.get("name") and ownership.get("app_value"):
+        records.append({"type": "TXT", "name": ownership["name"], "value": ownership["app_value"]})
     return records
 
 
@@ -62,7 +67,20 @@ class CertProvider(FlyProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         app, host = props["app"], props["hostname"]
-        detail = self._json(["certs", "add", host, "--app", app, "--json"])
+        try:
+            detail = self._json(["certs", "add", host, "--app", app, "--json"])
+        except FlyctlError as exc:
+            # APPROX: Fly's API refuses a hostname the app already has ("Hostname already
+            # exists on app"); an earlier run that added it, or one made by hand, is adopted
+            # when this app has it, and the refusal stands otherwise.
+            if "already exists" not in exc.message:
+                raise
+            try:
+                detail = self._json(["certs", "check", host, "--app", app, "--json"])
+            except FlyctlError as missing:
+                if missing.kind == "not_found":
+                    raise exc from None
+                raise
         return CreateResult(host, self._outs(props, detail))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

@@ -1684,10 +1684,12 @@ def _find_cert(ctx: Ctx) -> tuple[dict[str, Any], dict[str, Any]]:
 def cmd_certs_add(ctx: Ctx) -> None:
     rec = ctx.app_record()
     host = ctx.p.args[0]
-    cert = rec["certs"].setdefault(
-        host,
-        {"hostname": host, "status": "Awaiting configuration", "created_at": now(), "checks": 0},
-    )
+    if host in rec["certs"]:
+        # APPROX: certificates/root.go runCertificatesAdd passes the API's refusal through
+        # (flaps CreateACMECertificate); the wording is Fly's.
+        raise CliError("Hostname already exists on app")
+    cert = {"hostname": host, "status": "Awaiting configuration", "created_at": now(), "checks": 0}
+    rec["certs"][host] = cert
     cert["updated_at"] = now()
     detail = cert_detail(ctx.app, rec, cert)
     if ctx.json:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import pickle
 from pathlib import Path
 from typing import Any
@@ -750,6 +751,28 @@ def test_dedicated_v4_is_confirmed_with_yes(fly_env: FlyEnv) -> None:
     assert created.outs["kind"] == "v4"
 
 
+def ownership_value(app: str = APP) -> str:
+    # The fake's app_value for the ownership TXT record (the real one is Fly's).
+    detail = p.CertProvider(FAST)._json(["certs", "list", "--app", app, "--json"])
+    assert detail  # the certificate exists
+    state = json.loads((Path(os.environ["FLYCTL_FAKE_STATE"]) / "state.json").read_text())
+    return f"app-{state['apps'][app]['numeric_id']}"
+
+
+def test_cert_create_adopts_a_certificate_the_app_already_has(fly_env: FlyEnv) -> None:
+    make_app()
+    prov = p.CertProvider(FAST)
+    props = {"app": APP, "hostname": "app.example.com"}
+    first = prov.create(props)
+    mark = fly_env.mark()
+    again = prov.create(props)
+    assert fly_env.since(mark) == [
+        ["certs", "add", "app.example.com", "--app", APP, "--json"],
+        ["certs", "check", "app.example.com", "--app", APP, "--json"],
+    ]
+    assert (again.id, again.outs["dns_records"]) == (first.id, first.outs["dns_records"])
+
+
 def test_cert_lifecycle_reports_the_dns_records(fly_env: FlyEnv) -> None:
     make_app()
     ip = p.IpProvider(FAST).create({"app": APP, "kind": "shared_v4"})
@@ -765,6 +788,8 @@ def test_cert_lifecycle_reports_the_dns_records(fly_env: FlyEnv) -> None:
             "name": "_acme-challenge.app.example.com",
             "value": "app.example.com.demo-a.flydns.net",
         },
+        # Without it a certificate in pending_ownership never issues.
+        {"type": "TXT", "name": "_fly-ownership.app.example.com", "value": ownership_value()},
     ]
     assert prov.diff(created.id, created.outs, props).changes is False
     assert prov.read(created.id, created.outs).outs["status"] == "Ready"

@@ -165,6 +165,7 @@ def test_domain_gets_a_certificate_and_its_dns_records_as_outputs(stack: Stack) 
         ("A", "shop.example.com"),
         ("AAAA", "shop.example.com"),
         ("CNAME", "_acme-challenge.shop.example.com"),
+        ("TXT", "_fly-ownership.shop.example.com"),
     }
     assert result.outputs["url"] == "https://shop.example.com"
 
