@@ -1175,6 +1175,7 @@ class InferaConfig(_Model):
                     )
                 continue
             # Cloud Run
+            problems.extend(_cloud_run_mount_problems(v, path, d.volumes[:i]))
             if v.type == "volume":
                 problems.append(
                     At(
@@ -1762,6 +1763,7 @@ class InferaConfig(_Model):
             # Cloud Run starts the new revision's minimum (at least one instance) before it
             # moves traffic, while the old revision's instances still hold their pools.
             surge=max(self.deployment.machines.count, 1),
+            workers=sum(p.count for p in self.deployment.processes.values()),
         )
 
     def warnings(self) -> list[tuple[str, str]]:
@@ -1867,6 +1869,59 @@ class InferaConfig(_Model):
 class _Seen:
     key: str
     shared: bool
+
+
+# Cloud Run refuses mounts at these system directories and below them.
+CLOUD_RUN_RESERVED_MOUNTS = ("/dev", "/proc", "/sys")
+# Where the program mounts the Cloud SQL connector's sockets (components/gcp/runtime.py).
+CLOUDSQL_VOLUME, CLOUDSQL_MOUNT = "cloudsql", "/cloudsql"
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def _cloud_run_mount_problems(
+    v: Volume, path: tuple[str | int, ...], earlier: list[Volume]
+) -> list[At]:
+    """What Cloud Run (or this program's own Cloud SQL mount) would refuse about one volume."""
+    problems: list[At] = []
+    if v.name.replace("_", "-") == CLOUDSQL_VOLUME:
+        problems.append(
+            At(
+                (*path, "name"),
+                "the volume 'cloudsql' is the Cloud SQL connector's, which this program mounts "
+                "itself; name this volume differently",
+            )
+        )
+    if _under(v.path, CLOUDSQL_MOUNT):
+        problems.append(
+            At(
+                (*path, "path"),
+                f"{v.path} is under {CLOUDSQL_MOUNT}, where the Cloud SQL connector's sockets are "
+                "mounted; mount this volume elsewhere, e.g. /data",
+            )
+        )
+    reserved = next((r for r in CLOUD_RUN_RESERVED_MOUNTS if _under(v.path, r)), None)
+    if reserved is not None:
+        problems.append(
+            At(
+                (*path, "path"),
+                f"Cloud Run does not mount volumes at {reserved} or below it; mount this volume "
+                "elsewhere, e.g. /data",
+            )
+        )
+    for other in earlier:
+        shared = sorted(set(v.processes) & set(other.processes))
+        if shared and other.path == v.path:
+            problems.append(
+                At(
+                    (*path, "path"),
+                    f"volume {other.name!r} is already mounted at {v.path} in process "
+                    f"{shared[0]!r}; a container takes one volume per path: give each its own",
+                )
+            )
+    return problems
 
 
 def _dotted_key(key: str) -> str:

@@ -70,6 +70,9 @@ def _show(value: Any, pad: str = "") -> str:
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 
+_PROCESS_KINDS = {"service": "Cloud Run service", "worker_pool": "Cloud Run worker pool"}
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
@@ -116,6 +119,14 @@ def render_text(plan: dict[str, Any], warnings: list[str] | None = None) -> str:
 
     for r in children.get(None, []):
         emit(r, 0)
+    processes = plan["outputs"].get("processes")
+    if isinstance(processes, dict) and processes:
+        # Which process group runs where (issue #10): one line each, never cut short.
+        lines += ["", "Processes:"]
+        for process, where in processes.items():
+            kind = where.get("kind", "") if isinstance(where, dict) else ""
+            name = where.get("name", "") if isinstance(where, dict) else where
+            lines.append(f"    {process}: {_PROCESS_KINDS.get(kind, kind)} {_show(name)}")
     lines += ["", "Outputs:"]
     for key, value in plan["outputs"].items():
         lines.append(f"    {key}: {_show(value)}")

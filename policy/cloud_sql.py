@@ -107,10 +107,12 @@ class ConnectionBudget:
     # New-revision instances Cloud Run starts while the old revision still holds its pools.
     surge: int
     migrations: int = MIGRATION_POOL
+    # Worker pool instances (deployment.processes): each runs the release, with its own pool.
+    workers: int = 0
 
     @property
     def demand(self) -> int:
-        return self.pool_size * (self.max_instances + self.surge) + self.migrations
+        return self.pool_size * (self.max_instances + self.surge + self.workers) + self.migrations
 
     @property
     def available(self) -> int:
@@ -121,7 +123,7 @@ class ConnectionBudget:
         return self.demand > self.available
 
     def message(self) -> str:
-        slots = self.max_instances + self.surge
+        slots = self.max_instances + self.surge + self.workers
         fit_pool = (self.available - self.migrations) // slots
         fixes = [
             f"set database.pool_size to {fit_pool} or less"
@@ -138,8 +140,9 @@ class ConnectionBudget:
         fixes.append("run fewer instances (deployment.machines.max_count)")
         return (
             f"up to {self.demand} database connections ({self.pool_size} pool x "
-            f"({self.max_instances} instances + {self.surge} starting during a rollout) + "
-            f"{self.migrations} for migrations), but {self.tier} allows {self.max_connections} "
-            f"({RESERVED_CONNECTIONS} reserved for superusers, so {self.available}); "
-            + ", or ".join(fixes)
+            f"({self.max_instances} instances + {self.surge} starting during a rollout"
+            + (f" + {self.workers} worker pool instances" if self.workers else "")
+            + f") + {self.migrations} for migrations), but {self.tier} allows "
+            f"{self.max_connections} ({RESERVED_CONNECTIONS} reserved for superusers, so "
+            f"{self.available}); " + ", or ".join(fixes)
         )

@@ -6,11 +6,13 @@ the configuration the service will run with.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+
+from components.gcp.settings import VolumeSettings
 
 CLOUDSQL_VOLUME = "cloudsql"
 CLOUDSQL_MOUNT = "/cloudsql"
@@ -68,3 +70,32 @@ class RuntimeSpec:
             "egress": VPC_EGRESS,
             "network_interfaces": [{"network": self.network, "subnetwork": self.subnetwork}],
         }
+
+
+# GCS FUSE and NFS mounts need Cloud Run's second generation execution environment (the
+# pulumi_gcp docstring of `gcs`: "only supported in the gen2 execution environment"; Cloud Run's
+# NFS page likewise). Worker pools run there always and take no setting.
+GEN2 = "EXECUTION_ENVIRONMENT_GEN2"
+
+
+def app_volumes(
+    volumes: Sequence[VolumeSettings],
+    bucket_names: Mapping[str, pulumi.Input[str]],
+    mounted: Sequence[str],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The template volumes and container mounts for the volumes one process mounts."""
+    out_volumes: list[dict[str, Any]] = []
+    mounts: list[dict[str, Any]] = []
+    for v in volumes:
+        if v.name not in mounted:
+            continue
+        if v.type == "gcs":
+            assert v.bucket_id is not None  # the model requires a known bucket id
+            source: dict[str, Any] = {
+                "gcs": {"bucket": bucket_names[v.bucket_id], "read_only": v.read_only}
+            }
+        else:
+            source = {"nfs": {"server": v.server, "path": v.export, "read_only": v.read_only}}
+        out_volumes.append({"name": v.name, **source})
+        mounts.append({"name": v.name, "mount_path": v.path})
+    return out_volumes, mounts

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
 
-from components.gcp.runtime import RuntimeSpec
+from components.gcp.runtime import GEN2, RuntimeSpec
 from components.gcp.settings import REQUEST_TIMEOUT, ServiceSettings
 
 run = gcp.cloudrunv2
@@ -25,6 +26,9 @@ class ServiceArgs:
     region: str
     runtime: RuntimeSpec
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
+    # The web process's own volumes (GCS FUSE, NFS): template volumes and container mounts.
+    volumes: Sequence[Any] = ()
+    mounts: Sequence[Any] = ()
 
 
 class Service(pulumi.ComponentResource):
@@ -96,7 +100,7 @@ class Service(pulumi.ComponentResource):
             envs=spec.envs(),
             startup_probe=startup,
             liveness_probe=liveness,
-            volume_mounts=spec.volume_mounts(),
+            volume_mounts=[*(spec.volume_mounts() or []), *args.mounts] or None,
         )
         template = run.ServiceTemplateArgs(
             service_account=spec.service_account,
@@ -109,8 +113,9 @@ class Service(pulumi.ComponentResource):
             scaling=run.ServiceTemplateScalingArgs(
                 min_instance_count=s.min_instances, max_instance_count=s.max_instances
             ),
-            volumes=spec.volumes(),
+            volumes=[*(spec.volumes() or []), *args.volumes] or None,
             vpc_access=spec.vpc_access(),
+            execution_environment=GEN2 if args.volumes else None,
         )
         self.service = run.Service(
             f"{name}-service",

@@ -17,7 +17,7 @@ import pulumi
 from components import naming
 from components.build_context import context_digest
 from config.context import StackContext
-from config.model import InferaConfig
+from config.model import WEB_PROCESS, InferaConfig
 from policy import cloud_sql
 
 # The Direct VPC egress subnet's range is fixed, never derived from max_instances. The provider
@@ -48,7 +48,7 @@ BASE_APIS = ("run", "iam", "secretmanager")
 # App-shape keys the GCP target does not build yet; refused rather than silently ignored. Every
 # key of issue #10 is built now; the ones Cloud Run cannot have at all are refused by the model
 # with the reason (config/model.py, `_check_fly_only`).
-NOT_YET: frozenset[str] = frozenset({"deployment.processes", "deployment.volumes"})
+NOT_YET: frozenset[str] = frozenset()
 
 
 class GcpSettingsError(pulumi.RunError):
@@ -311,6 +311,64 @@ def hmac_settings(infera: InferaConfig) -> HmacSettings | None:
     )
 
 
+def volume_settings(infera: InferaConfig) -> tuple[VolumeSettings, ...]:
+    """Cloud Run volumes; `volume` (a block device) is refused by the model with the reason."""
+    return tuple(
+        VolumeSettings(
+            # Cloud Run names volumes like DNS labels; the config allows `_`.
+            name=v.name.replace("_", "-"),
+            path=v.path,
+            type=v.type,
+            read_only=v.read_only,
+            bucket_id=v.bucket,
+            server=v.server,
+            export=v.export,
+        )
+        for v in infera.deployment.volumes
+    )
+
+
+def mounted_by(infera: InferaConfig, process: str) -> tuple[str, ...]:
+    return tuple(
+        v.name.replace("_", "-") for v in infera.deployment.volumes if process in v.processes
+    )
+
+
+def process_settings(infera: InferaConfig, service_name: str) -> tuple[ProcessSettings, ...]:
+    """Each non-web process group as a worker pool beside the service."""
+    d = infera.deployment
+    out = []
+    for process, p in d.processes.items():
+        check = p.health_check
+        probe = None
+        if check.type != "none":
+            assert check.port is not None  # the model requires it for tcp and http
+            period = max(1, round(check.interval))
+            probe = ProcessProbeSettings(
+                type=check.type,
+                port=check.port,
+                path=(check.path or "/health") if check.type == "http" else None,
+                period_s=period,
+                timeout_s=min(max(1, math.ceil(check.timeout)), max(1, period - 1)),
+                initial_delay_s=round(check.grace_period),
+                failure_threshold=max(LIVENESS_FAILURE_THRESHOLD, -(-STARTUP_BUDGET_S // period)),
+            )
+        memory = p.memory or d.machines.memory
+        out.append(
+            ProcessSettings(
+                process=process,
+                name=naming.worker_pool_name(service_name, process),
+                args=tuple(p.command),
+                cpu=p.cpu or str(d.machines.cpu),
+                memory=f"{memory}Mi",
+                count=p.count,
+                probe=probe,
+                volumes=mounted_by(infera, process),
+            )
+        )
+    return tuple(out)
+
+
 def migration_settings(infera: InferaConfig, job_name: str) -> MigrationSettings | None:
     """The migrations job, or None when a deploy has nothing to migrate."""
     if not infera.runs_migrations:
@@ -358,7 +416,9 @@ def gcp_args(ctx: StackContext) -> GcpStackArgs:
 
     db = infera.database
     private_db = db is not None and db.private_ip
-    needs_vpc = infera.cache is not None or private_db
+    # An NFS server (Filestore) has a private address: it is reached through the VPC.
+    nfs = any(v.type == "nfs" for v in infera.deployment.volumes)
+    needs_vpc = infera.cache is not None or private_db or nfs
 
     apis = list(BASE_APIS)
     if ctx.infera.app.image is None:
@@ -488,6 +548,7 @@ def gcp_args(ctx: StackContext) -> GcpStackArgs:
         public=infera.deployment.public,
         deletion_protection=prod,
         args=tuple(infera.deployment.command) if infera.deployment.command else None,
+        volumes=mounted_by(infera, WEB_PROCESS),
     )
 
     return GcpStackArgs(
@@ -511,4 +572,6 @@ def gcp_args(ctx: StackContext) -> GcpStackArgs:
         project_number=ctx.gcp_project_number,
         migrations=migration_settings(infera, job_name),
         list_buckets="storage.buckets" in infera.shape_keys(),
+        volumes=volume_settings(infera),
+        processes=process_settings(infera, service_name),
     )

@@ -20,11 +20,12 @@ from components.gcp.iam import RuntimeIdentity, RuntimeIdentityArgs
 from components.gcp.image import Image, ImageArgs
 from components.gcp.migrations import Migrations, MigrationsArgs
 from components.gcp.network import Network, NetworkArgs
-from components.gcp.runtime import RuntimeSpec
+from components.gcp.runtime import RuntimeSpec, app_volumes
 from components.gcp.secrets import Secrets, SecretsArgs
 from components.gcp.service import Service, ServiceArgs
 from components.gcp.settings import GCS_S3_ENDPOINT, GcpStackArgs, gcp_args
 from components.gcp.storage import Storage, StorageArgs
+from components.gcp.workers import WorkerPool, WorkerPoolArgs
 
 __all__ = ["PhoenixGcp", "gcp_args"]
 
@@ -231,6 +232,14 @@ class PhoenixGcp(pulumi.ComponentResource):
                 child,
             )
         migrated: list[pulumi.Resource] = [migrations.run] if migrations is not None else []
+        rollout_after: list[pulumi.Resource] = [
+            *apis.of("run"),
+            *migrated,
+            *data_ready,
+            *([cache.instance] if cache is not None else []),
+        ]
+        bucket_names = storage.names if storage is not None else {}
+        volumes, mounts = app_volumes(args.volumes, bucket_names, s.volumes)
         service = Service(
             f"{name}-service",
             ServiceArgs(
@@ -238,15 +247,28 @@ class PhoenixGcp(pulumi.ComponentResource):
                 region=region,
                 runtime=runtime,
                 # New code ships only once its migrations have completed.
-                depends_on=[
-                    *apis.of("run"),
-                    *migrated,
-                    *data_ready,
-                    *([cache.instance] if cache is not None else []),
-                ],
+                depends_on=rollout_after,
+                volumes=volumes,
+                mounts=mounts,
             ),
             child,
         )
+        workers = {}
+        for p in args.processes:
+            p_volumes, p_mounts = app_volumes(args.volumes, bucket_names, p.volumes)
+            workers[p.process] = WorkerPool(
+                f"{name}-worker-{p.process.replace('_', '-')}",
+                WorkerPoolArgs(
+                    settings=p,
+                    region=region,
+                    runtime=runtime,
+                    deletion_protection=s.deletion_protection,
+                    volumes=p_volumes,
+                    mounts=p_mounts,
+                    depends_on=rollout_after,
+                ),
+                child,
+            )
 
         domain = None
         if args.domain is not None:
@@ -276,6 +298,11 @@ class PhoenixGcp(pulumi.ComponentResource):
             "migrations_job": migrations.name if migrations is not None else None,
             "dns_records": domain.dns_records if domain is not None else [],
         }
+        if workers:
+            self.outputs["processes"] = {
+                "app": {"kind": "service", "name": service.name},
+                **{k: {"kind": "worker_pool", "name": w.name} for k, w in workers.items()},
+            }
         if args.list_buckets and storage is not None:
             self.outputs["buckets"] = dict(storage.names)
         self.register_outputs(self.outputs)

@@ -338,3 +338,157 @@ def test_hmac_credentials_reach_the_app_only_through_secret_manager(project_dir:
     for reg in run.registrations:
         assert not [s for s in plaintext(reg.inputs) if secret in s], reg.name
     assert secret not in json.dumps(Plan("dev", "gcp", run).to_json())
+
+
+POOL = "gcp:cloudrunv2/workerPool:WorkerPool"
+
+VOLUMES = with_(
+    FULL,
+    storage={"buckets": [{"id": "uploads"}, {"id": "media", "env": {"bucket": "MEDIA_BUCKET"}}]},
+    deployment={
+        "volumes": [
+            {"name": "media_files", "path": "/app/media", "type": "gcs", "bucket": "media"},
+            {"name": "shared", "path": "/mnt/shared", "type": "nfs", "server": "10.9.0.2",
+             "export": "/share", "read_only": True},
+        ]
+    },
+)  # fmt: skip
+
+
+def test_gcs_and_nfs_volumes_mount_in_the_service_on_gen2(project_dir: Path) -> None:
+    run = run_gcp(VOLUMES, project_dir)
+    template = run.one(SERVICE).inputs["template"]
+    assert template["executionEnvironment"] == "EXECUTION_ENVIRONMENT_GEN2"
+    cloudsql = {"name": "cloudsql", "cloudSqlInstance": {"instances": [
+        run.outputs["database_connection_name"]]}}  # fmt: skip
+    assert template["volumes"] == [
+        cloudsql,
+        {"name": "media-files", "gcs": {"bucket": "shop-dev-media-acme-shop-123",
+                                         "readOnly": False}},
+        {"name": "shared", "nfs": {"server": "10.9.0.2", "path": "/share", "readOnly": True}},
+    ]  # fmt: skip
+    assert template["containers"][0]["volumeMounts"] == [
+        {"name": "cloudsql", "mountPath": "/cloudsql"},
+        {"name": "media-files", "mountPath": "/app/media"},
+        {"name": "shared", "mountPath": "/mnt/shared"},
+    ]
+    # The runtime account may read and write the mounted bucket (objectAdmin covers the
+    # objectUser role a read-write GCS FUSE mount needs), and the service waits for the grant.
+    grant = run.one(BUCKET_IAM, "shop-identity-bucket-media-object-admin")
+    assert grant.inputs["bucket"] == "shop-dev-media-acme-shop-123"
+    assert grant.urn in run.one(SERVICE).dependencies
+    # The migrations job mounts no app volume (as Fly's release machine mounts none).
+    job = run.one(JOB).inputs["template"]["template"]
+    assert [v["name"] for v in job["volumes"]] == ["cloudsql"]
+    assert "executionEnvironment" not in job
+
+
+def test_an_nfs_volume_brings_the_vpc_it_is_reached_through(project_dir: Path) -> None:
+    raw = {k: v for k, v in FULL.items() if k != "cache"}
+    bare = run_gcp(raw, project_dir)
+    assert not bare.of_type("gcp:compute/network:Network")
+    nfs = with_(raw, deployment={"volumes": [
+        {"name": "data", "path": "/data", "type": "nfs", "server": "10.9.0.2", "export": "/d"}]})  # fmt: skip
+    run = run_gcp(nfs, project_dir)
+    run.one("gcp:compute/network:Network")
+    access = run.one(SERVICE).inputs["template"]["vpcAccess"]
+    assert access["egress"] == "PRIVATE_RANGES_ONLY"
+
+
+def test_no_volumes_leave_the_execution_environment_unset(project_dir: Path) -> None:
+    assert "executionEnvironment" not in run_gcp(FULL, project_dir).one(SERVICE).inputs["template"]
+
+
+WORKERS = with_(
+    FULL,
+    deployment={
+        "machines": {"cpu": 2, "memory": "2Gi"},
+        "processes": {
+            "indexer": {"command": "/app/bin/shop eval 'Shop.Indexer.run()'", "count": 2,
+                        "cpu": 1, "memory": "1Gi"},
+            "mail_worker": {"command": ["/app/bin/shop", "start"],
+                            "health_check": {"type": "tcp", "port": 9000}},
+        },
+        "volumes": [{"name": "media", "path": "/media", "type": "gcs", "bucket": "uploads",
+                     "processes": ["indexer"]}],
+    },
+)  # fmt: skip
+
+
+def test_each_process_is_a_worker_pool_with_its_own_command_size_and_count(
+    project_dir: Path,
+) -> None:
+    run = run_gcp(WORKERS, project_dir)
+    indexer = run.one(POOL, "shop-worker-indexer-pool")
+    assert indexer.inputs["name"] == "shop-dev-indexer"
+    assert indexer.inputs["location"] == "us-central1"
+    assert indexer.inputs["scaling"] == {"scalingMode": "MANUAL", "manualInstanceCount": 2}
+    assert indexer.inputs["deletionProtection"] is False
+    c = indexer.inputs["template"]["containers"][0]
+    assert c["name"] == "indexer"
+    assert c["args"] == ["/app/bin/shop", "eval", "Shop.Indexer.run()"]
+    assert "commands" not in c and "startupProbe" not in c
+    assert c["resources"] == {"limits": {"cpu": "1", "memory": "1024Mi"}}
+    # The same identity, env and secrets as the service, and its volume (only its own).
+    service = run.one(SERVICE).inputs["template"]
+    assert indexer.inputs["template"]["serviceAccount"] == service["serviceAccount"]
+    assert c["envs"] == service["containers"][0]["envs"]
+    assert indexer.inputs["template"]["vpcAccess"] == service["vpcAccess"]
+    assert [m["name"] for m in c["volumeMounts"]] == ["cloudsql", "media"]
+    assert [m["name"] for m in service["containers"][0]["volumeMounts"]] == ["cloudsql"]
+    mail = run.one(POOL, "shop-worker-mail-worker-pool")
+    assert mail.inputs["name"] == "shop-dev-mail-worker"
+    m = mail.inputs["template"]["containers"][0]
+    assert m["resources"] == {"limits": {"cpu": "2", "memory": "2048Mi"}}  # the web size
+    assert m["startupProbe"] == {"tcpSocket": {"port": 9000}, "initialDelaySeconds": 10,
+                                 "periodSeconds": 15, "timeoutSeconds": 2,
+                                 "failureThreshold": 8}  # fmt: skip
+    assert mail.inputs["scaling"]["manualInstanceCount"] == 1
+    # New code reaches the workers only after its migrations, like the service.
+    migrate = run.one(RUN)
+    assert migrate.urn in indexer.dependencies and migrate.urn in mail.dependencies
+    assert run.outputs["processes"] == {
+        "app": {"kind": "service", "name": "shop-dev"},
+        "indexer": {"kind": "worker_pool", "name": "shop-dev-indexer"},
+        "mail_worker": {"kind": "worker_pool", "name": "shop-dev-mail-worker"},
+    }
+
+
+def test_production_worker_pools_keep_deletion_protection(project_dir: Path) -> None:
+    run = run_gcp(WORKERS, project_dir, stack="prod")
+    assert {p.inputs["deletionProtection"] for p in run.of_type(POOL)} == {True}
+    assert run.one(POOL, "shop-worker-indexer-pool").inputs["name"] == "shop-indexer"
+
+
+def test_the_plan_shows_which_process_runs_where(project_dir: Path) -> None:
+    from phxstack.render import render_text
+
+    run = run_gcp(WORKERS, project_dir)
+    text = render_text(Plan("dev", "gcp", run).to_json())
+    block = text.split("\nProcesses:\n", 1)[1].split("\n\n", 1)[0]
+    assert block.splitlines() == [
+        "    app: Cloud Run service shop-dev",
+        "    indexer: Cloud Run worker pool shop-dev-indexer",
+        "    mail_worker: Cloud Run worker pool shop-dev-mail-worker",
+    ]
+    assert "\nProcesses:\n" not in render_text(
+        Plan("dev", "gcp", run_gcp(FULL, project_dir)).to_json()
+    )
+
+
+def test_worker_pool_instances_count_against_the_database_connections() -> None:
+    from config.model import InferaConfig
+
+    raw = with_(FULL, deployment={"machines": {"count": 1, "max_count": 4},
+                                  "processes": {"jobs": {"command": "/app/bin/jobs", "count": 3}}},
+                database={"size": "1gb", "pool_size": 10})  # fmt: skip
+    budget = InferaConfig.model_validate(raw, context={"stack": "dev"}).connection_budget()
+    assert budget is not None and budget.workers == 3
+    # 10 x (4 instances + 1 starting + 3 workers) + the migrations' pool.
+    assert budget.demand == 10 * (4 + 1 + 3) + budget.migrations
+    assert "+ 3 worker pool instances" in budget.message()
+    without = InferaConfig.model_validate(
+        with_(raw, deployment={"machines": {"count": 1, "max_count": 4}}), context={"stack": "dev"}
+    ).connection_budget()
+    assert without is not None and without.workers == 0
+    assert "worker pool" not in without.message()
