@@ -144,18 +144,37 @@ CLOUD_RUN_RESERVED_ENV: frozenset[str] = frozenset(
      "CLOUD_RUN_EXECUTION", "CLOUD_RUN_TASK_INDEX", "CLOUD_RUN_TASK_ATTEMPT",
      "CLOUD_RUN_TASK_COUNT"}
 )  # fmt: skip
-RESERVED_ENV_PREFIXES = {"fly": ("FLY_",), "gcp": ("X_GOOGLE_", "GOOGLE_CLOUD_RUN_")}
+RESERVED_ENV_PREFIXES = {"gcp": ("X_GOOGLE_", "GOOGLE_CLOUD_RUN_")}
+# What Fly sets in every machine, so a value of ours would be overwritten or would break it: the
+# runtime environment (fly.io/docs/machines/runtime-environment), and what flyctl adds to each
+# machine's config (internal/appconfig/machines.go: FLY_PROCESS_GROUP, PRIMARY_REGION from
+# primary_region; internal/command/deploy/machines_launchinput.go: FLY_STANDBY_FOR). Other FLY_
+# names are the app's own: FLAME needs FLY_API_TOKEN as a secret, for one.
+FLY_RESERVED_ENV: frozenset[str] = frozenset(
+    {"FLY_APP_NAME", "FLY_MACHINE_ID", "FLY_ALLOC_ID", "FLY_REGION", "FLY_PUBLIC_IP",
+     "FLY_IMAGE_REF", "FLY_MACHINE_VERSION", "FLY_PRIVATE_IP", "FLY_PROCESS_GROUP",
+     "FLY_VM_MEMORY_MB", "FLY_STANDBY_FOR", "PRIMARY_REGION"}
+)  # fmt: skip
 
-# Env names this program sets; users configure them through the keys named here instead.
+# Env names this program sets on every provider, each with the infera.yaml key that sets it.
+# A key exists for each, so no override is offered.
+KEYED_ENV: dict[str, str] = {"PORT": "app.port", "POOL_SIZE": "database.pool_size"}
+# Set on every provider and not configurable: the release serves HTTP only with it.
+FIXED_ENV: dict[str, str] = {"PHX_SERVER": "always true: the release serves HTTP only with it"}
+# Set on Fly only, for clustering over its private IPv6 network; `overrides.program_env.NAME`
+# lets the app set its own value (an IPv4-only external database needs ECTO_IPV6 false).
+FLY_CLUSTER_ENV: dict[str, str] = {
+    "DNS_CLUSTER_QUERY": "set from the Fly app name for DNSCluster",
+    "RELEASE_DISTRIBUTION": "set to name for Fly clustering",
+    "RELEASE_NODE": "set per machine by rel/env.sh.eex for Fly clustering",
+    "ERL_AFLAGS": "set to -proto_dist inet6_tcp for Fly's IPv6 private network",
+    "ECTO_IPV6": "set to true on Fly, whose private network is IPv6",
+}
+# Every env name this program may set, with how.
 PROGRAM_ENV: dict[str, str] = {
-    "PORT": "app.port",
-    "PHX_SERVER": "(always true)",
-    "POOL_SIZE": "database.pool_size",
-    "DNS_CLUSTER_QUERY": "(set from the Fly app name)",
-    "RELEASE_DISTRIBUTION": "(set for Fly clustering)",
-    "RELEASE_NODE": "(set per machine for Fly clustering)",
-    "ERL_AFLAGS": "(set for Fly clustering)",
-    "ECTO_IPV6": "(set on Fly, whose private network is IPv6)",
+    **{name: f"set from {key}" for name, key in KEYED_ENV.items()},
+    **FIXED_ENV,
+    **FLY_CLUSTER_ENV,
 }
 
 # The largest Cloud SQL Enterprise custom tier: 96 vCPUs x 6.5 GiB (Cloud SQL "machine series"

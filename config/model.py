@@ -30,7 +30,9 @@ from config.secrets import (
     GENERATED_SECRETS,
     SECRET_NAME_RE,
     looks_like_secret_value,
+    name_says_secret,
     secret_name_problem,
+    value_secret_reason,
 )
 from config.units import format_duration, format_size, parse_duration_s, parse_size_mib
 from config.usage import Usage
@@ -180,6 +182,84 @@ class Framework(_Model):
         pattern=r"^\d+\.\d+(\.\d+)?$",
         description="Elixir version the release is built with, e.g. '1.16'.",
     )
+
+
+MIN_REASON_CHARS = 8
+
+
+class Overrides(_Model):
+    """Explicit, narrow exceptions to a refusal, each with the reason `plan` and `config` print.
+
+    None relaxes a check that protects a secret's value (a URL with a password, a known key
+    format, a random token) or production data (protection, SSL, public access).
+    """
+
+    plain_env: dict[str, str] = Field(
+        default_factory=dict,
+        description="NAME: reason. env_vars NAME is plain although its name sounds like a secret "
+        "(DASHBOARD_AUTH: basic_auth); its value is still refused when it is a secret.",
+        json_schema_extra={"propertyNames": {"pattern": ENV_NAME_RE.pattern}},
+    )
+    program_env: dict[str, str] = Field(
+        default_factory=dict,
+        description="NAME: reason. env_vars NAME replaces the value this program sets for Fly "
+        "clustering (ECTO_IPV6, ERL_AFLAGS, RELEASE_DISTRIBUTION, RELEASE_NODE, "
+        "DNS_CLUSTER_QUERY).",
+        json_schema_extra={"propertyNames": {"pattern": ENV_NAME_RE.pattern}},
+    )
+    policies: dict[str, str] = Field(
+        default_factory=dict,
+        description="policy-name: reason. The policy is not checked for this stack (plan, plan "
+        "--strict and the CrossGuard pack); policies protecting data or secrets cannot be.",
+    )
+
+    @field_validator("plain_env", "program_env", "policies")
+    @classmethod
+    def _reasons(cls, v: dict[str, str]) -> dict[str, str]:
+        problems: list[At] = []
+        for name, reason in v.items():
+            if len(reason.strip()) < MIN_REASON_CHARS:
+                problems.append(
+                    At(
+                        (name,),
+                        f"say why in a few words (at least {MIN_REASON_CHARS} characters): "
+                        "plan and config print it next to the override",
+                        relative=True,
+                    )
+                )
+        _raise_all(problems)
+        return v
+
+    @field_validator("policies")
+    @classmethod
+    def _policy_names(cls, v: dict[str, str]) -> dict[str, str]:
+        from policy.checks import POLICY_NAMES, PROTECTED_POLICIES
+
+        problems: list[At] = []
+        for name in v:
+            if name in PROTECTED_POLICIES:
+                problems.append(
+                    At(
+                        (name,),
+                        f"{name} cannot be overridden: {PROTECTED_POLICIES[name]}",
+                        relative=True,
+                    )
+                )
+            elif name not in POLICY_NAMES:
+                hint = did_you_mean(name, POLICY_NAMES) or (
+                    f"; the policies are: {', '.join(POLICY_NAMES)}"
+                )
+                problems.append(At((name,), f"{name!r} is not a policy{hint}", relative=True))
+        _raise_all(problems)
+        return v
+
+    def items(self) -> list[tuple[str, str, str]]:
+        """Every override as (kind, name, reason), in file order within each kind."""
+        return [
+            (kind, name, reason)
+            for kind in ("plain_env", "program_env", "policies")
+            for name, reason in getattr(self, kind).items()
+        ]
 
 
 class Build(_Model):
@@ -858,6 +938,11 @@ class InferaConfig(_Model):
     domain: str | None = Field(
         None, description="Custom host, e.g. 'app.example.com'; also sets PHX_HOST."
     )
+    overrides: Overrides = Field(
+        default_factory=Overrides,
+        description="Explicit exceptions to a refusal, each NAME: reason: plain_env, program_env, "
+        "policies (see [Overrides](#overrides)).",
+    )
     env_vars: dict[str, EnvValue] = Field(
         default_factory=dict,
         description="Plain environment variables (never secrets).",
@@ -950,6 +1035,9 @@ class InferaConfig(_Model):
     @classmethod
     def _env_vars(cls, v: dict[str, str], info: ValidationInfo) -> dict[str, str]:
         provider = info.data.get("provider")
+        # None when `overrides` itself failed: its own error is reported, and the name check
+        # waits for it, since an override may be what answers it.
+        overrides = info.data.get("overrides")
         problems: list[At] = []
         for name, value in v.items():
             path = ("env_vars", name)
@@ -961,19 +1049,15 @@ class InferaConfig(_Model):
                         "digits and underscores, not starting with a digit",
                     )
                 )
-            elif name in limits.PROGRAM_ENV:
-                problems.append(
-                    At(
-                        path,
-                        f"{name} is set by this program; configure it through "
-                        f"{limits.PROGRAM_ENV[name]} instead",
-                    )
-                )
-            # A reserved name (FLY_API_TOKEN) is reported as reserved by the cross-field check;
-            # "move it to secrets" would only lead to that same refusal.
-            elif reason := (
-                None if _reserved_reason(provider, name) else looks_like_secret_value(name, value)
+            elif message := _program_env_problem(
+                provider, name, overrides or Overrides(), "env_vars"
             ):
+                problems.append(At(path, message))
+            # A reserved name (FLY_MACHINE_ID) is reported as reserved by the cross-field check;
+            # "move it to secrets" would only lead to that same refusal.
+            elif _reserved_reason(provider, name):
+                continue
+            elif reason := value_secret_reason(value):
                 problems.append(
                     At(
                         path,
@@ -981,12 +1065,26 @@ class InferaConfig(_Model):
                         f"and set its value with `pulumi config set --secret {name}`",
                     )
                 )
+            elif (
+                overrides is not None
+                and name_says_secret(name, value)
+                and (name not in overrides.plain_env)
+            ):
+                problems.append(
+                    At(
+                        path,
+                        f"{name} looks like a secret (its name says it holds a secret); list "
+                        f"{name} under `secrets:` and set its value with `pulumi config set "
+                        f"--secret {name}`, or, if the value is plain, add "
+                        f"`overrides.plain_env.{name}: <why it is plain>`",
+                    )
+                )
         _raise_all(problems)
         return v
 
     @field_validator("secrets")
     @classmethod
-    def _secrets(cls, v: list[str]) -> list[str]:
+    def _secrets(cls, v: list[str], info: ValidationInfo) -> list[str]:
         seen: set[str] = set()
         problems: list[At] = []
         for i, name in enumerate(v):
@@ -995,15 +1093,11 @@ class InferaConfig(_Model):
                 problems.append(At(("secrets", i), problem))
             elif name in seen:
                 problems.append(At(("secrets", i), f"secret {name} is listed twice"))
-            elif name in limits.PROGRAM_ENV:
-                # The program's value would silently win over (or clash with) the secret's.
-                problems.append(
-                    At(
-                        ("secrets", i),
-                        f"{name} is set by this program; configure it through "
-                        f"{limits.PROGRAM_ENV[name]} instead",
-                    )
-                )
+            # The program's value would silently win over (or clash with) the secret's.
+            elif message := _program_env_problem(
+                info.data.get("provider"), name, Overrides(), "secrets"
+            ):
+                problems.append(At(("secrets", i), message))
             seen.add(name)
         _raise_all(problems)
         return v
@@ -1021,6 +1115,7 @@ class InferaConfig(_Model):
             self._check_providers_fit,
             self._check_database_size,
             self._check_env_against_platform,
+            self._check_overrides,
             self._check_host_and_overlap,
             self._check_app_name,
             self._check_processes,
@@ -1607,6 +1702,41 @@ class InferaConfig(_Model):
         if self.database is not None and self.database.private_ip and self.provider != "gcp":
             raise At("database.private_ip", "private_ip applies to Cloud SQL only")
 
+    def _check_overrides(self) -> None:
+        """Each env override names a variable the file sets, and one it needs overriding for."""
+        problems: list[At] = []
+        for name in self.overrides.plain_env:
+            path = ("overrides", "plain_env", name)
+            if name not in self.env_vars:
+                problems.append(
+                    At(path, f"{name} is not in env_vars; the override marks an env_vars value")
+                )
+            elif reason := value_secret_reason(self.env_vars[name]):
+                # Never waived: the value itself is a credential, whatever the name says.
+                problems.append(
+                    At(
+                        ("env_vars", name),
+                        f"{name} looks like a secret ({reason}), which overrides.plain_env "
+                        f"cannot waive; list {name} under `secrets:` and set its value with "
+                        f"`pulumi config set --secret {name}`",
+                    )
+                )
+        for name in self.overrides.program_env:
+            path = ("overrides", "program_env", name)
+            if name not in self.env_vars:
+                problems.append(At(path, f"{name} is not in env_vars; set the value there as well"))
+            elif self.provider != "fly" or name not in limits.FLY_CLUSTER_ENV:
+                what = (
+                    f"this program sets {name} from {limits.KEYED_ENV[name]}; set that key"
+                    if name in limits.KEYED_ENV
+                    else f"{name} cannot be overridden ({limits.FIXED_ENV[name]})"
+                    if name in limits.FIXED_ENV
+                    else f"this program does not set {name} on {self.provider}, so env_vars "
+                    "alone sets it; remove the override"
+                )
+                problems.append(At(path, what))
+        _raise_all(problems)
+
     def _check_env_against_platform(self) -> None:
         names: list[tuple[tuple[str | int, ...], str]] = [
             (("env_vars", n), n) for n in self.env_vars
@@ -1782,7 +1912,12 @@ class InferaConfig(_Model):
                     "instance and drops every LiveView socket; give liveness a shallow path",
                 )
             )
-        if self.provider == "gcp" and self.max_instances > 1 and self.cache is None:
+        if (
+            self.provider == "gcp"
+            and self.max_instances > 1
+            and self.cache is None
+            and "cache-for-multiple-instances" not in self.overrides.policies
+        ):
             out.append(
                 (
                     "cache",
@@ -1855,7 +1990,12 @@ class InferaConfig(_Model):
                     "takes traffic",
                 )
             )
-        if self.is_production and self.deployment.machines.count < 2:
+        # The policy's own advice; an override of it says the single instance is on purpose.
+        if (
+            self.is_production
+            and self.deployment.machines.count < 2
+            and "machine-count" not in self.overrides.policies
+        ):
             out.append(
                 (
                     "deployment.machines.count",
@@ -1944,10 +2084,37 @@ def _reserved_reason(provider: str | None, name: str) -> str | None:
     """Why the platform keeps `name` for itself, or None."""
     if provider == "gcp" and name in limits.CLOUD_RUN_RESERVED_ENV:
         return f"{name} is reserved by Cloud Run and set by the platform"
+    if provider == "fly" and name in limits.FLY_RESERVED_ENV:
+        return (
+            f"{name} is reserved: Fly sets it in every machine; read Fly's value in the app "
+            "instead of setting one"
+        )
     for prefix in limits.RESERVED_ENV_PREFIXES.get(str(provider), ()):
         if name.startswith(prefix):
             return f"{name} is reserved: {provider} sets names starting with {prefix}"
     return None
+
+
+def _program_env_problem(
+    provider: str | None, name: str, overrides: Overrides, where: str
+) -> str | None:
+    """Why the app may not set `name` itself (under `where`), naming the key to use instead."""
+    if name in limits.KEYED_ENV:
+        key = limits.KEYED_ENV[name]
+        return f"{name} is set by this program from {key}; set {key} instead"
+    if name in limits.FIXED_ENV:
+        return f"{name} is set by this program ({limits.FIXED_ENV[name]}); remove it"
+    if provider != "fly" or name not in limits.FLY_CLUSTER_ENV:
+        return None  # on Cloud Run nothing sets the Fly clustering names
+    if where == "env_vars" and name in overrides.program_env:
+        return None
+    how = limits.FLY_CLUSTER_ENV[name]
+    if where == "secrets":
+        return (
+            f"{name} is {how}; to set your own value, put {name} under env_vars and add "
+            f"`overrides.program_env.{name}: <why>`"
+        )
+    return f"{name} is {how}; to set your own value, add `overrides.program_env.{name}: <why>`"
 
 
 def _section_choices(section: str) -> tuple[str, ...]:

@@ -39,8 +39,27 @@ DERIVING_SECTION: dict[str, str] = {
 _SECRETISH_NAME = re.compile(
     r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH|COOKIE)"
 )
+# A name whose last word is one of these holds a setting *about* a secret (how long a token
+# lives, where the auth provider is), not the secret: API_TOKEN_TTL, AUTH0_DOMAIN.
+_SETTING_WORDS = frozenset(
+    {
+        "TTL", "TIMEOUT", "EXPIRY", "EXPIRES", "EXPIRATION", "LIFETIME", "AGE", "SECONDS",
+        "MINUTES", "HOURS", "DAYS", "MS", "DOMAIN", "HOST", "HOSTNAME", "URL", "URI", "ENDPOINT",
+        "PATH", "PORT", "ISSUER", "AUDIENCE", "REALM", "SCOPE", "SCOPES", "HEADER", "ALGORITHM",
+        "LENGTH", "SIZE", "LIMIT", "COUNT", "ENABLED", "DISABLED", "MODE", "STRATEGY", "PROVIDER",
+        "METHOD", "REGION", "VERSION", "FORMAT",
+    }
+)  # fmt: skip
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+# A query parameter that carries a credential: ?token=..., &api_key=..., &sig=...
+_SECRET_QUERY = re.compile(
+    r"[?&](access_?token|token|api_?key|key|secret|password|passwd|sig|signature|auth)=[^&#\s]+",
+    re.IGNORECASE,
+)
 _VALUE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]*:[^@\s]+@"), "a URL with a password in it"),
+    (_SECRET_QUERY, "a URL with a credential in its query"),
     (re.compile(r"^AKIA[0-9A-Z]{16}$"), "an AWS access key id"),
     (re.compile(r"^(sk|rk)_(live|test)_[0-9A-Za-z]{10,}$"), "a Stripe key"),
     (re.compile(r"^gh[pousr]_[0-9A-Za-z]{30,}$"), "a GitHub token"),
@@ -74,14 +93,56 @@ def looks_like_random_token(value: str) -> bool:
     return _entropy_bits_per_char(value) >= 4.0
 
 
-def looks_like_secret_value(name: str, value: str) -> str | None:
-    """Why an env var's value looks like a secret, or None. Used to refuse it in env_vars."""
+def _url_token(value: str) -> bool:
+    """A URL whose path or query carries a random token (a webhook URL such as Slack's)."""
+    rest = value.split("://", 1)[1]
+    parts = re.split(r"[/?&=#]", rest)[1:]  # past the host: path segments, query keys, values
+    return any(
+        len(part) >= 20
+        and any(c.isdigit() for c in part)
+        and any(c.isalpha() for c in part)
+        and _entropy_bits_per_char(part) >= 3.8
+        for part in parts
+    )
+
+
+def value_secret_reason(value: str) -> str | None:
+    """Why a value *is* a secret whatever its name: a known key format, credentials in a URL,
+    a long random token. No override relaxes these: they protect a secret's value."""
     for pattern, what in _VALUE_PATTERNS:
         if pattern.search(value):
             return f"its value is {what}"
+    if _URL.match(value):
+        # A URL's host, port and words are no secret; a token inside it is.
+        return "its value is a URL with a token in it" if _url_token(value) else None
     if looks_like_random_token(value):
         return "its value is a long random token"
-    if _SECRETISH_NAME.search(name.upper()) and value not in ("", "true", "false"):
+    return None
+
+
+def name_says_secret(name: str, value: str) -> bool:
+    """True when only the *name* suggests a secret; `overrides.plain_env` can say it is not.
+
+    A number is not a secret (a TTL, a port, a limit), nor is a boolean, a URL without
+    credentials or a host name; a name whose last word is a setting about a secret (TOKEN_TTL,
+    AUTH0_DOMAIN, REDIRECT_URI) does not hold one.
+    """
+    upper = name.upper()
+    if not _SECRETISH_NAME.search(upper):
+        return False
+    if upper.rsplit("_", 1)[-1] in _SETTING_WORDS:
+        return False
+    lowered = value.strip().lower()
+    if lowered in ("", "true", "false") or _NUMBER.match(lowered):
+        return False
+    return not (_URL.match(value) or _HOST.match(lowered))
+
+
+def looks_like_secret_value(name: str, value: str) -> str | None:
+    """Why an env var's value looks like a secret, or None. Used to refuse it in env_vars."""
+    if reason := value_secret_reason(value):
+        return reason
+    if name_says_secret(name, value):
         return "its name says it holds a secret"
     return None
 

@@ -214,6 +214,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
     )
     # The same checks as `pulumi preview --policy-pack policy`, over what the program registered.
     data["violations"] = plan_violations(data["resources"], infera, stack)
+    data["overrides"] = [
+        {"kind": kind, "name": name, "reason": reason}
+        for kind, name, reason in infera.overrides.items()
+    ]
     data["cost"] = estimate(data["resources"], plan.provider, infera.usage).to_json()
     data["warnings"] = warnings
     if args.markdown:

@@ -26,6 +26,7 @@ def context_for(infera: InferaConfig, stack: str) -> Context:
         stack=stack,
         production=infera.production,
         health_check_path=infera.deployment.health_check.path,
+        overrides=dict(infera.overrides.policies),
     )
 
 

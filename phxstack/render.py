@@ -130,6 +130,10 @@ def render_text(plan: dict[str, Any], warnings: list[str] | None = None) -> str:
     lines += ["", "Outputs:"]
     for key, value in plan["outputs"].items():
         lines.append(f"    {key}: {_show(value)}")
+    if plan.get("overrides"):
+        lines += ["", "Overrides (infera.yaml `overrides:`, each with its reason):"]
+        for o in plan["overrides"]:
+            lines.append(f"    {o['kind']}.{o['name']}: {o['reason']}")
     if plan.get("violations"):
         lines += ["", "Policy violations:"]
         for v in plan["violations"]:

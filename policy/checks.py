@@ -19,7 +19,7 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 try:
@@ -92,6 +92,8 @@ class Context:
     health_check_path: str = "/health"
     min_pool_size: int = SEED_POOL_SIZE
     liveview: bool = True
+    # infera.yaml `overrides.policies`: policy name -> the reason it is not checked.
+    overrides: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:
@@ -726,6 +728,17 @@ POLICIES: tuple[Policy, ...] = (
     ),
 )
 POLICY_NAMES = tuple(p.name for p in POLICIES)
+# Policies that protect a secret's value or the data: infera.yaml's `overrides.policies` cannot
+# turn them off (each with the reason the refusal gives).
+PROTECTED_POLICIES: dict[str, str] = {
+    "database-ssl-required": "it keeps database traffic encrypted",
+    "stateful-resources-protected": "it keeps production data from being deleted or replaced",
+    "no-plaintext-secret-env": "it keeps secret values out of plain env and state",
+    "database-not-open": "it keeps the database off the open internet",
+    "bucket-not-public": "it keeps stored objects private",
+    "runtime-service-account": "it keeps the app from running with the project's editor rights",
+    "secret-key-base-present": "the release cannot boot without SECRET_KEY_BASE",
+}
 
 
 # ---- the pack's config ------------------------------------------------------------------------
@@ -749,20 +762,40 @@ _OWN_PROPERTIES: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
+_OVERRIDE_PROPERTY = {
+    "overrideReason": {
+        "type": "string",
+        "description": "infera.yaml `overrides.policies` reason; with enforcementLevel "
+        "disabled, the policy is not checked",
+    }
+}
+
+
 def config_schema(policy: str) -> dict[str, dict[str, Any]]:
     """The JSON Schema properties of one policy's config."""
-    return {**_PRODUCTION_PROPERTY, **_OWN_PROPERTIES.get(policy, {})}
+    own = {**_PRODUCTION_PROPERTY, **_OWN_PROPERTIES.get(policy, {})}
+    return own if policy in PROTECTED_POLICIES else {**own, **_OVERRIDE_PROPERTY}
 
 
-def context_from_config(stack: str, config: Mapping[str, Any]) -> Context:
+def context_from_config(
+    stack: str, config: Mapping[str, Any], policy: str | None = None
+) -> Context:
     """The context one policy's config describes; what it leaves out falls back to defaults."""
     production = config.get("production")
+    reason = config.get("overrideReason")
+    overridden = (
+        policy is not None
+        and policy not in PROTECTED_POLICIES
+        and isinstance(reason, str)
+        and bool(reason.strip())
+    )
     return Context(
         stack=stack,
         production=production if isinstance(production, bool) else None,
         health_check_path=str(config.get("path", "/health")),
         min_pool_size=int(config.get("minimum", SEED_POOL_SIZE)),
         liveview=bool(config.get("liveView", True)),
+        overrides={policy: str(reason)} if overridden and policy is not None else {},
     )
 
 
@@ -777,14 +810,17 @@ def pack_config(ctx: Context) -> dict[str, dict[str, Any]]:
         "minimum": ctx.min_pool_size,
         "liveView": ctx.liveview,
     }
-    return {
-        name: {
+    out: dict[str, dict[str, Any]] = {}
+    for name in POLICY_NAMES:
+        out[name] = {
             "enforcementLevel": ctx.enforcement,
             "production": ctx.is_production,
             **{k: values[k] for k in _OWN_PROPERTIES.get(name, {})},
         }
-        for name in POLICY_NAMES
-    }
+        if name in ctx.overrides and name not in PROTECTED_POLICIES:
+            # The engine skips a disabled policy; the reason travels with it for the record.
+            out[name] |= {"enforcementLevel": "disabled", "overrideReason": ctx.overrides[name]}
+    return out
 
 
 def violations(resources: Sequence[Resource], ctx: Context) -> list[dict[str, Any]]:
@@ -798,5 +834,6 @@ def violations(resources: Sequence[Resource], ctx: Context) -> list[dict[str, An
             "message": f.message,
         }
         for p in POLICIES
+        if p.name not in ctx.overrides or p.name in PROTECTED_POLICIES
         for f in p.check(resources, ctx)
     ]

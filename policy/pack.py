@@ -136,7 +136,9 @@ class PhoenixPolicy(StackValidationPolicy):
     def _validate(self, args: StackValidationArgs, report_violation: ReportViolation) -> None:
         resources = to_resources(args)
         stack = stack_of(resources) or "prod"
-        ctx = checks.context_from_config(stack, args.get_config() or {})
+        ctx = checks.context_from_config(stack, args.get_config() or {}, self.rule.name)
+        if self.rule.name in ctx.overrides:
+            return  # the engine skips it when disabled; a config that only gives the reason too
         for finding in self.rule.check(resources, ctx):
             urn = finding.resource["urn"] if finding.resource is not None else None
             report_violation(finding.message, urn)

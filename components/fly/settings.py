@@ -115,17 +115,19 @@ class FlyStackArgs:
 
 
 def app_env(cfg: InferaConfig, app: str) -> dict[str, str]:
-    """The [env] table: the user's variables plus what Phoenix on Fly needs."""
+    """The [env] table: the user's variables plus what Phoenix on Fly needs.
+
+    A clustering variable named in `overrides.program_env` keeps the user's value.
+    """
     env = dict(cfg.env_vars)
-    env.update(
-        {
-            "PHX_HOST": cfg.phx_host or f"{app}.fly.dev",
-            "PHX_SERVER": "true",
-            "PORT": str(cfg.app.port),
-            "DNS_CLUSTER_QUERY": f"{app}.internal",
-            **CLUSTER_ENV,
-        }
-    )
+    program = {
+        "PHX_HOST": cfg.phx_host or f"{app}.fly.dev",
+        "PHX_SERVER": "true",
+        "PORT": str(cfg.app.port),
+        "DNS_CLUSTER_QUERY": f"{app}.internal",
+        **CLUSTER_ENV,
+    }
+    env.update({k: v for k, v in program.items() if k not in cfg.overrides.program_env})
     if cfg.database is not None:
         env["POOL_SIZE"] = str(cfg.database.pool_size)
     return env

@@ -33,9 +33,11 @@ def test_env_var_names_that_a_shell_refuses(name: str) -> None:
 
 # ---- reserved names ----------------------------------------------------------------------------
 
+FLY_RESERVED = (
+    "is reserved: Fly sets it in every machine; read Fly's value in the app instead of setting one"
+)
 RESERVED: list[tuple[dict[str, Any], str, str]] = [
-    (FLY, "FLY_APP_NAME", "FLY_APP_NAME is reserved: fly sets names starting with FLY_"),
-    (FLY, "FLY_API_TOKEN", "FLY_API_TOKEN is reserved: fly sets names starting with FLY_"),
+    *[(FLY, name, f"{name} {FLY_RESERVED}") for name in sorted(limits.FLY_RESERVED_ENV)],
     (GCP, "X_GOOGLE_THING", "X_GOOGLE_THING is reserved: gcp sets names starting with X_GOOGLE_"),
     (
         GCP,
@@ -60,19 +62,105 @@ def test_names_the_platform_reserves_are_refused(
     assert problem.message == message
 
 
+def test_fly_reserves_what_machines_get_from_fly_and_flyctl() -> None:
+    # fly.io/docs/machines/runtime-environment, and flyctl's appconfig/machines.go and
+    # deploy/machines_launchinput.go: nothing more, so the app's own FLY_ names stay its own.
+    assert {
+        "FLY_APP_NAME", "FLY_MACHINE_ID", "FLY_ALLOC_ID", "FLY_REGION", "FLY_PUBLIC_IP",
+        "FLY_IMAGE_REF", "FLY_MACHINE_VERSION", "FLY_PRIVATE_IP", "FLY_PROCESS_GROUP",
+        "FLY_VM_MEMORY_MB", "FLY_STANDBY_FOR", "PRIMARY_REGION",
+    } == limits.FLY_RESERVED_ENV  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["FLY_API_TOKEN", "FLY_ORG", "FLY_MACHINE_POOL_SIZE"])
+def test_fly_names_fly_does_not_set_are_the_apps_own(name: str) -> None:
+    # FLAME's Fly backend reads FLY_API_TOKEN from the app's secrets.
+    assert load({**FLY, "secrets": [name]}).secret_kinds()[name] == "supplied"
+
+
 @pytest.mark.parametrize("name", ["K_SERVICE", "X_GOOGLE_THING"])
 def test_cloud_run_reservations_do_not_apply_on_fly(name: str) -> None:
     load({**FLY, "env_vars": {name: "x"}})
 
 
-@pytest.mark.parametrize(("name", "key"), sorted(limits.PROGRAM_ENV.items()))
+@pytest.mark.parametrize(("name", "key"), sorted(limits.KEYED_ENV.items()))
 @pytest.mark.parametrize("where", ["env_vars", "secrets"])
-def test_names_this_program_sets_are_refused_with_the_key_to_use(
-    name: str, key: str, where: str
+@pytest.mark.parametrize("base", [FLY, GCP], ids=["fly", "gcp"])
+def test_names_this_program_sets_from_a_key_name_that_key(
+    name: str, key: str, where: str, base: dict[str, Any]
 ) -> None:
-    data = {**FLY, where: {name: "1"} if where == "env_vars" else [name]}
+    if base is GCP and name == "PORT":
+        return  # Cloud Run reserves PORT itself
+    data = {**base, where: {name: "1"} if where == "env_vars" else [name]}
     problem = only_problem(data)
-    assert problem.message == f"{name} is set by this program; configure it through {key} instead"
+    assert problem.message == f"{name} is set by this program from {key}; set {key} instead"
+
+
+@pytest.mark.parametrize("where", ["env_vars", "secrets"])
+def test_phx_server_is_always_set(where: str) -> None:
+    data = {**FLY, where: {"PHX_SERVER": "1"} if where == "env_vars" else ["PHX_SERVER"]}
+    assert only_problem(data).message == (
+        "PHX_SERVER is set by this program (always true: the release serves HTTP only with it); "
+        "remove it"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(limits.FLY_CLUSTER_ENV))
+def test_fly_clustering_names_are_refused_with_the_override_key(name: str) -> None:
+    problem = only_problem({**FLY, "env_vars": {name: "x"}})
+    assert problem.key == f"env_vars.{name}"
+    assert problem.message == (
+        f"{name} is {limits.FLY_CLUSTER_ENV[name]}; to set your own value, add "
+        f"`overrides.program_env.{name}: <why>`"
+    )
+    problem = only_problem({**FLY, "secrets": [name]})
+    assert problem.message.endswith(
+        f"put {name} under env_vars and add `overrides.program_env.{name}: <why>`"
+    )
+
+
+def test_ecto_ipv6_false_with_an_override_is_the_apps_value_on_fly() -> None:
+    from components.fly.settings import app_env
+
+    cfg = load(
+        {
+            **FLY,
+            "env_vars": {"ECTO_IPV6": "false"},
+            "overrides": {"program_env": {"ECTO_IPV6": "external IPv4-only database"}},
+        }
+    )
+    env = app_env(cfg, "my-app")
+    assert env["ECTO_IPV6"] == "false"
+    assert env["ERL_AFLAGS"] == "-proto_dist inet6_tcp"  # only the named one is overridden
+
+
+@pytest.mark.parametrize("name", sorted(limits.FLY_CLUSTER_ENV))
+@pytest.mark.parametrize("where", ["env_vars", "secrets"])
+def test_gcp_sets_no_fly_clustering_names_so_the_app_may(name: str, where: str) -> None:
+    data = {**GCP, where: {name: "x"} if where == "env_vars" else [name]}
+    load(data)
+
+
+def test_a_program_env_override_must_name_something_this_provider_sets() -> None:
+    problem = only_problem(
+        {
+            **GCP,
+            "env_vars": {"ECTO_IPV6": "false"},
+            "overrides": {"program_env": {"ECTO_IPV6": "external IPv4-only database"}},
+        }
+    )
+    assert (problem.key, problem.message) == (
+        "overrides.program_env.ECTO_IPV6",
+        "this program does not set ECTO_IPV6 on gcp, so env_vars alone sets it; remove the "
+        "override",
+    )
+    problem = only_problem(
+        {**FLY, "overrides": {"program_env": {"ECTO_IPV6": "external IPv4-only database"}}}
+    )
+    assert (problem.key, problem.message) == (
+        "overrides.program_env.ECTO_IPV6",
+        "ECTO_IPV6 is not in env_vars; set the value there as well",
+    )
 
 
 # ---- secret names, never values ----------------------------------------------------------------
@@ -143,10 +231,12 @@ def test_secret_name_problem_refuses_non_text() -> None:
         ("KEY", "-----BEGIN RSA PRIVATE KEY-----\nMIIE", "its value is a private key"),
         ("DEPLOY", "FlyV1 fm2_lJPECAAAAAAAA", "its value is a Fly token"),
         ("X", "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5", "its value is a long random token"),
-        ("API_TOKEN", "abc", "its name says it holds a secret"),
-        ("DB_PASSWORD", "changeme", "its name says it holds a secret"),
+        ("HOOK", "https://hooks.slack.com/services/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",
+         "its value is a URL with a token in it"),
+        ("MAPS", "https://maps.example.com/api/js?key=AIzaSyD-9tSrke72PouQMnMX", "its value is a "
+         "URL with a credential in its query"),
     ],
-)
+)  # fmt: skip
 def test_secret_looking_env_values_are_refused(name: str, value: str, reason: str) -> None:
     problem = only_problem({**FLY, "env_vars": {name: value}})
     assert problem.key == f"env_vars.{name}"
@@ -159,6 +249,68 @@ def test_secret_looking_env_values_are_refused(name: str, value: str, reason: st
 
 @pytest.mark.parametrize(
     ("name", "value"),
+    [("API_TOKEN", "abc"), ("DB_PASSWORD", "changeme"), ("DASHBOARD_AUTH", "basic_auth")],
+)
+def test_a_name_that_says_secret_is_refused_naming_the_plain_env_override(
+    name: str, value: str
+) -> None:
+    problem = only_problem({**FLY, "env_vars": {name: value}})
+    assert (problem.key, problem.message) == (
+        f"env_vars.{name}",
+        f"{name} looks like a secret (its name says it holds a secret); list {name} under "
+        f"`secrets:` and set its value with `pulumi config set --secret {name}`, or, if the "
+        f"value is plain, add `overrides.plain_env.{name}: <why it is plain>`",
+    )
+    reason = "the auth scheme's name, not a credential"
+    cfg = load({**FLY, "env_vars": {name: value}, "overrides": {"plain_env": {name: reason}}})
+    assert cfg.env_vars[name] == value
+    assert cfg.overrides.items() == [("plain_env", name, reason)]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "postgres://user:hunter2@db.example.com/app",
+        "sk_live_abcdefghijklmnop",
+        "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5",
+    ],
+)
+def test_plain_env_override_never_waives_a_secret_value(value: str) -> None:
+    problem = only_problem(
+        {
+            **FLY,
+            "env_vars": {"DASHBOARD_AUTH": value},
+            "overrides": {"plain_env": {"DASHBOARD_AUTH": "the auth scheme, not a credential"}},
+        }
+    )
+    assert problem.key == "env_vars.DASHBOARD_AUTH"
+    assert "list DASHBOARD_AUTH under `secrets:`" in problem.message
+    assert "overrides.plain_env" not in problem.message
+    assert value not in problem.message
+
+
+def test_plain_env_override_must_name_an_env_var_and_give_a_reason() -> None:
+    problem = only_problem({**FLY, "overrides": {"plain_env": {"DASHBOARD_AUTH": "a scheme name"}}})
+    assert (problem.key, problem.message) == (
+        "overrides.plain_env.DASHBOARD_AUTH",
+        "DASHBOARD_AUTH is not in env_vars; the override marks an env_vars value",
+    )
+    problem = only_problem(
+        {
+            **FLY,
+            "env_vars": {"DASHBOARD_AUTH": "basic"},
+            "overrides": {"plain_env": {"DASHBOARD_AUTH": " ok "}},
+        }
+    )
+    assert (problem.key, problem.message) == (
+        "overrides.plain_env.DASHBOARD_AUTH",
+        "say why in a few words (at least 8 characters): plan and config print it next to the "
+        "override",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
     [
         ("PHX_HOST", "my-phoenix-app.fly.dev"),
         ("LOG_LEVEL", "info"),
@@ -167,6 +319,14 @@ def test_secret_looking_env_values_are_refused(name: str, value: str, reason: st
         ("SECRET_ROTATION_ENABLED", "false"),  # booleans say nothing secret
         ("RELEASE_NAME", "my_app"),
         ("CDN_HOST", "assets.eu-west-1.cdn.example.com"),
+        # Each refused before #9: a URL without credentials is no secret, nor is a number, nor
+        # a name whose last word is a setting about a secret.
+        ("OTLP_ENDPOINT", "http://otel-collector.internal:4318"),
+        ("GITHUB_CLIENT_REDIRECT_URI", "https://app.example.com/auth/github/callback"),
+        ("ETH_RPC", "http://rpc.example.internal:8545"),
+        ("API_RATE_LIMIT_UI_V2_TOKEN_TTL", "18000"),
+        ("ACCOUNT_AUTH0_DOMAIN", "my-account.eu.auth0.com"),
+        ("SESSION_COOKIE_MAX_AGE", "86400"),
     ],
 )
 def test_plain_env_values_pass(name: str, value: str) -> None:
