@@ -336,6 +336,9 @@ class LocalEngine(ProjectMocks):
         try:
             thread.start()
             thread.join()
+            # A failed run leaves its tasks in the SDK's global set of outputs, bound to a loop
+            # that is gone; the next program run in this process would wait on them forever.
+            pulumi.runtime.settings.SETTINGS.outputs.clear()
             if "error" in box:
                 raise box["error"]
             outputs = box["outputs"]
