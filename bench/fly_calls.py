@@ -2,7 +2,11 @@
 
 Runs the whole Fly program three times through the local engine (`tests/support/engine.py`)
 against the fake flyctl (`tests/fakes/flyctl`), all in a temporary directory, and prints the
-number of flyctl calls and of mutating calls for each run, and the ratios between them.
+number of flyctl calls and of mutating calls for each run, and the ratios between them. As
+under `pulumi up`, every provider call goes over gRPC to the SDK's own `pulumi.dynamic` server,
+started through tools/pulumi-launchers in the project directory; the three runs share one
+server because their environment is the same. The mutating commands are listed in the order
+they ran, which varies: the engine registers independent resources concurrently.
 No network, no credentials. Usage: `.venv/bin/python bench/fly_calls.py`.
 """
 
@@ -25,6 +29,7 @@ from components.fly.stack import PhoenixFly, fly_args  # noqa: E402
 from config.context import StackContext  # noqa: E402
 from config.model import InferaConfig  # noqa: E402
 from tests.support.engine import LocalEngine, count_calls, read_log  # noqa: E402
+from tests.support.provider_server import POOL  # noqa: E402
 
 CONFIG: dict[str, Any] = {
     "project_name": "bench",
@@ -92,6 +97,7 @@ def main() -> None:
             f"one env var / first deploy: calls {ratio(env.total, first.total)}, "
             f"mutating {ratio(env.mutating, first.mutating)}"
         )
+        print(f"provider servers started: {POOL.started}")
 
 
 if __name__ == "__main__":
