@@ -107,7 +107,11 @@ def pinned_shape(data: dict[str, Any]) -> str:
         }
         for r in data["resources"]
     ]
-    body = {"resources": rows, "outputs": data["outputs"], "warnings": data["warnings"]}
+    # GCP registers in the order outputs resolve, which varies from run to run: pin the set.
+    rows.sort(key=lambda r: (r["name"], r["type"]))
+    # Warnings name the config by absolute path, which differs between checkouts.
+    warnings = [w.replace(f"{ROOT}/", "") for w in data["warnings"]]
+    body = {"resources": rows, "outputs": data["outputs"], "warnings": warnings}
     return json.dumps(body, indent=1, sort_keys=True) + "\n"
 
 
