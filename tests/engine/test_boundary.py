@@ -21,6 +21,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from tests.engine.probes import EchoProbe, NumberProbe, Probe, RefusingProbe
 from tests.support.engine import CheckFailed, EngineError, LocalEngine, ProviderError
+from tests.support.provider_server import POOL
 
 PROBE = "pulumi-python:dynamic/probe:Probe"
 CANARY = "canary-3f9a0c6e-boundary-never-print-me"
@@ -84,6 +85,10 @@ def test_a_secret_input_reaches_the_provider_unwrapped_and_is_secret_again_by_na
     assert [(s.name, s.op, s.changed) for s in refreshed.steps] == [("echo", "read", [])]
     assert engine.state[f"{PROBE}::echo"].secret_outs == ["token"]
     assert CANARY not in state.read_text()
+    # Nor did the plugin print it or log it to the engine.
+    server = engine._provider()
+    printed = server.stderr_text() + "".join(server.stdout) + "".join(POOL.engine().service.logs)
+    assert CANARY not in printed
 
 
 def test_a_check_failure_stops_the_run_as_a_check_failure_before_create() -> None:
