@@ -472,6 +472,12 @@ COMMAND_DOC = (
 )
 
 
+# Words a shell would treat as operators. Neither Cloud Run (container args "not executed
+# within a shell", pulumi_gcp docstring) nor Fly (the machine's init cmd) runs a shell, so these
+# reach the program as literal arguments.
+SHELL_OPERATORS = frozenset({"&&", "||", "|", ";", ">", ">>", "<", "&"})
+
+
 def _command(v: Any) -> Any:
     """A command as fly.toml writes it (one string, shell-split) or as a list of arguments."""
     if isinstance(v, str):
@@ -481,8 +487,20 @@ def _command(v: Any) -> Any:
             raise ValueError(f"cannot split {v!r} into words ({exc}); check its quotes") from None
         if not words:
             raise ValueError("the command is empty")
-        return words
-    return v
+    elif isinstance(v, list):
+        if not v:
+            raise ValueError("the command is empty; give the program to run, or drop the key")
+        words = v
+    else:
+        return v
+    operator = next((w for w in words if w in SHELL_OPERATORS), None)
+    if operator is not None:
+        raise ValueError(
+            f"{operator!r} is a shell operator, but no shell runs this command, so it would be "
+            "passed to the program as an argument; put the steps in a script (e.g. "
+            'rel/overlays/bin/start) or write ["/bin/sh", "-c", "..."]'
+        )
+    return words
 
 
 Command = Annotated[
@@ -1485,6 +1503,25 @@ class InferaConfig(_Model):
                 if st.provider == "gcs" and bucket.name.startswith("goog"):
                     problems.append(
                         At((*path, "name"), "GCS refuses bucket names starting with 'goog'")
+                    )
+                elif st.provider == "gcs" and "google" in bucket.name:
+                    # storage/docs/buckets#naming: "Bucket names cannot contain google".
+                    problems.append(
+                        At(
+                            (*path, "name"),
+                            "GCS refuses bucket names that contain 'google'; pick another name",
+                        )
+                    )
+                elif st.provider == "gcs" and "." in bucket.name:
+                    # storage/docs/domain-name-verification: a dotted name is a domain, which
+                    # the deployer must have verified, or the create fails with 403.
+                    problems.append(
+                        At(
+                            (*path, "name"),
+                            "a GCS bucket name with dots is a domain name, which Cloud Storage "
+                            "creates only for a verified owner of that domain; use dashes "
+                            "instead of dots",
+                        )
                     )
             env = bucket.env
             if st.provider == "tigris" and i > 0:
