@@ -312,8 +312,8 @@ class ProviderServer:
             shake = self.stub.Handshake(
                 provider_pb2.ProviderHandshakeRequest(
                     engine_address=self.argv[-1],
-                    root_directory=str(LAUNCHER.parent),
-                    program_directory=str(LAUNCHER.parent),
+                    root_directory=str(self.project_dir),
+                    program_directory=str(self.project_dir),
                     configure_with_urn=True,
                     supports_views=True,
                     invoke_with_preview=True,
