@@ -1188,6 +1188,18 @@ class InferaConfig(_Model):
                     )
                 )
                 continue
+            if self.provider == "gcp":
+                # A worker pool's startup probe has the service probes' limits.
+                check = process.health_check
+                for key in ("interval", "grace_period"):
+                    if getattr(check, key) > limits.CLOUD_RUN_MAX_PROBE_PERIOD_S:
+                        problems.append(
+                            At(
+                                (*path, "health_check", key),
+                                f"Cloud Run probes allow at most "
+                                f"{limits.CLOUD_RUN_MAX_PROBE_PERIOD_S}s",
+                            )
+                        )
             cpu = process.cpu or d.machines.cpu
             memory = process.memory or d.machines.memory
             assert cpu is not None and memory is not None
