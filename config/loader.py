@@ -450,7 +450,7 @@ def warning_problems(doc_path: Path, stack: str | None, config: InferaConfig) ->
     doc = for_stack(read_document(doc_path), stack)
     out = []
     for key, message in config.warnings():
-        path = tuple(key.split("."))
+        path: Path_ = tuple(int(p) if p.isdigit() else p for p in key.split("."))
         line, col = doc.place(path, key=True)
-        out.append(Problem(doc.file, line, col, key, f"warning: {message}"))
+        out.append(Problem(doc.file, line, col, _dotted(path), f"warning: {message}"))
     return out

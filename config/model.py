@@ -1831,7 +1831,9 @@ class InferaConfig(_Model):
         kinds: dict[str, str] = {}
         derived = self.derived_secrets()
         for name in GENERATED_SECRETS:
-            kinds[name] = "generated"
+            # Listed under `secrets:`, the user's value is used: an app moving here keeps its
+            # sessions (SECRET_KEY_BASE) and its running nodes' cookie (RELEASE_COOKIE).
+            kinds[name] = "supplied" if name in self.secrets else "generated"
         for name in derived:
             kinds[name] = "derived"
         for name in self.secrets:
@@ -1948,6 +1950,22 @@ class InferaConfig(_Model):
     def warnings(self) -> list[tuple[str, str]]:
         """Advice that does not block a deploy, as (key path, message)."""
         out: list[tuple[str, str]] = []
+        for name in GENERATED_SECRETS:
+            if name in self.secrets:
+                effect = {
+                    "SECRET_KEY_BASE": "signs every user out and invalidates signed tokens",
+                    "RELEASE_COOKIE": "leaves old and new nodes unable to connect during the "
+                    "rolling deploy",
+                }[name]
+                out.append(
+                    (
+                        f"secrets.{self.secrets.index(name)}",
+                        f"{name} is supplied: the app gets the value of `pulumi config set "
+                        f"--secret {name}`, not a generated one. On a stack this program "
+                        f"deployed before, the first deploy replaces the generated value, which "
+                        f"{effect}; to keep it, set {name} to the value the app runs with now",
+                    )
+                )
         budget = self.connection_budget()
         if budget is not None and budget.exceeded:
             out.append(("database.pool_size", budget.message()))

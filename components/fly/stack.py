@@ -122,18 +122,18 @@ class PhoenixFly(pulumi.ComponentResource):
             )
 
         # Generated once and kept in state: a new cookie would split old and new nodes during
-        # a rolling deploy, and a new key base would sign everyone out.
-        key_base = random.RandomPassword(
-            f"{name}-secret-key-base", length=64, special=False, opts=child
-        )
-        cookie = random.RandomPassword(
-            f"{name}-release-cookie", length=64, special=False, opts=child
-        )
-        values: dict[str, pulumi.Input[str]] = {
-            "SECRET_KEY_BASE": key_base.result,
-            "RELEASE_COOKIE": cookie.result,
-            **args.supplied_secrets,
-        }
+        # a rolling deploy, and a new key base would sign everyone out. A value the user
+        # supplies is used instead, and nothing is generated for it.
+        values: dict[str, pulumi.Input[str]] = {}
+        for key, logical in (
+            ("SECRET_KEY_BASE", "secret-key-base"),
+            ("RELEASE_COOKIE", "release-cookie"),
+        ):
+            if key not in args.supplied_secrets:
+                values[key] = random.RandomPassword(
+                    f"{name}-{logical}", length=64, special=False, opts=child
+                ).result
+        values |= args.supplied_secrets
         if redis is not None:
             values["REDIS_URL"] = redis.url
         secrets = fly.Secrets(
