@@ -25,6 +25,14 @@ from components.fly.base import (
 from components.fly.cli import FlyctlError
 from components.fly.settings import RunnerSettings
 
+# fly-go flaps/flaps_error.go FlapsError.Suggestion for the API's `name_taken` code, which
+# flyctl prints after its Error line; the error text itself may be generic (a lost race).
+NAME_TAKEN_SUGGESTION = "App names are unique across all of Fly.io"
+
+
+def name_taken(message: str) -> bool:
+    return "already been taken" in message or NAME_TAKEN_SUGGESTION in message
+
 
 class AppProvider(FlyProvider):
     """A Fly app: `apps create NAME --org ORG --json`, `apps destroy NAME --yes`."""
@@ -45,7 +53,7 @@ class AppProvider(FlyProvider):
         try:
             app = self._json(args)
         except FlyctlError as exc:
-            if "already been taken" not in exc.message:
+            if not name_taken(exc.message):
                 raise
             # A run that failed after `apps create` succeeded left our app behind: adopt it,
             # but only if this token sees it in the same org (app names are global).

@@ -32,6 +32,27 @@ from components.fly.base import (
 from components.fly.settings import RunnerSettings
 
 
+def _release_version(machine: Mapping[str, Any]) -> int:
+    metadata = (machine.get("config") or {}).get("metadata") or {}
+    try:
+        return int(metadata.get("fly_release_version") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def newest_release_machine(machines: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The machine running the newest release, not the first listed.
+
+    `status --json` sorts machines by ID, descending (status/machines.go RenderMachineStatus),
+    and lists machines no deploy manages (a `fly machine run`), so the first may run an old
+    image. Deployed machines carry their release in `fly_release_version` metadata.
+    """
+    released = [m for m in machines if _release_version(m) > 0]
+    if not released:
+        return None
+    return max(released, key=lambda m: (_release_version(m), str(m.get("updated_at") or "")))
+
+
 class DeployProvider(FlyProvider):
     """A release: `fly deploy` with the rendered fly.toml, run when `trigger` changes.
 
@@ -81,8 +102,9 @@ class DeployProvider(FlyProvider):
         status = self._json(["status", "--app", app, "--json"])
         machines = status.get("Machines") or []
         image = props.get("image") or ""
-        if machines:
-            ref = machines[0].get("image_ref") or {}
+        current = newest_release_machine(machines)
+        if current is not None:
+            ref = current.get("image_ref") or {}
             repo = "/".join(x for x in (ref.get("registry"), ref.get("repository")) if x)
             image = f"{repo}@{ref['digest']}" if ref.get("digest") else image
         return {**props, "image_ref": image, "release_version": int(status.get("Version") or 0)}

@@ -53,12 +53,49 @@ class StorageProvider(FlyProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         app, name = props["app"], props["name"]
+        # `storage create` sets none of its five secrets, and still exits 0, when the app has
+        # any of them already (extensions/core/core.go setSecretsFromExtension): the bucket
+        # would exist with the app pointing elsewhere. So such an app is refused first.
+        listed = self._json(["secrets", "list", "--app", app, "--json"])
+        clashing = sorted({item.get("name") for item in listed} & set(STORAGE_SECRETS))
+        if clashing and not self._exists(name):
+            raise FlyctlError(
+                "permanent",
+                f"app {app} already has {', '.join(clashing)}, so `fly storage create` would "
+                "create the bucket but set none of its credentials; unset them with "
+                f"`fly secrets unset {' '.join(clashing)} --app {app}` (or move them to other "
+                "names), then run again",
+                ["flyctl", "storage", "create", "--app", app, "--name", name],
+            )
         try:
-            self._run(["storage", "create", "--app", app, "--name", name, "--yes"])
+            # When it sets the secrets it also restarts the app's machines, if any
+            # (secrets.DeploySecrets), so it gets the deploy's time limit.
+            out = self._run(
+                ["storage", "create", "--app", app, "--name", name, "--yes"],
+                timeout=self.runner.deploy_timeout_s,
+            )
         except FlyctlError as exc:
             if f"bucket named {name} already exists for app {app}" not in exc.message:
                 raise
+            return CreateResult(name, {"app": app, "name": name})
+        if "They won't be set automatically" in out:
+            raise FlyctlError(
+                "permanent",
+                f"bucket {name} was created, but flyctl set none of its credentials on {app} "
+                "because some of its secret names appeared on the app meanwhile; unset "
+                f"{' '.join(STORAGE_SECRETS)} on {app}, destroy the bucket, and run again",
+                ["flyctl", "storage", "create", "--app", app, "--name", name],
+            )
         return CreateResult(name, {"app": app, "name": name})
+
+    def _exists(self, name: str) -> bool:
+        try:
+            self._run(["storage", "status", name])
+        except FlyctlError as exc:
+            if exc.kind == "not_found":
+                return False
+            raise
+        return True
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         # Only whether the bucket exists is read: the contract records no output shape for

@@ -31,6 +31,7 @@ Environment knobs:
                          is auto-selected as the user's only personal org, as flyctl does);
                          a command that resolves its org fails for any other slug.
   FLYCTL_FAKE_TAKEN_NAMES  comma list of app names already taken by other Fly users.
+  FLYCTL_FAKE_NAME_TAKEN_TEXT  the API's text when `apps create` finds the name taken.
   FLYCTL_FAKE_EMAIL      what `auth whoami` prints (default "fake-user@example.com").
   FLYCTL_FAKE_RELEASE_COMMAND_FAIL  truthy: `deploy` fails in the release command.
   FLYCTL_FAKE_DEPLOY_UNHEALTHY  truthy: a `deploy` that updates machines fails waiting for
@@ -978,10 +979,24 @@ def new_app_record(state: State, org: str, network: str = "") -> dict[str, Any]:
     }
 
 
+# fly-go flaps/flaps_error.go FlapsError.Suggestion for the API's `name_taken` status code;
+# cli.go printError prints it after the Error line.
+NAME_TAKEN_SUGGESTION = (
+    "App names are unique across all of Fly.io, not just your organization, so this name may "
+    "be held by an app you cannot see. Try a different name."
+)
+
+
 def create_app_checked(ctx: Ctx, name: str, org: str, network: str = "") -> dict[str, Any]:
     taken = os.environ.get("FLYCTL_FAKE_TAKEN_NAMES", "").split(",")
     if name in ctx.state.apps or name in taken:
-        raise CliError("Validation failed: Name has already been taken")
+        # apps/create.go RunCreate goes through flaps CreateApp, which prints only the API's
+        # error text (APPROX; FLYCTL_FAKE_NAME_TAKEN_TEXT replaces it, e.g. with the generic
+        # text a lost name race can bring) and the name_taken suggestion.
+        text = os.environ.get(
+            "FLYCTL_FAKE_NAME_TAKEN_TEXT", "Validation failed: Name has already been taken"
+        )
+        raise CliError(text, suggestion=NAME_TAKEN_SUGGESTION)
     rec = new_app_record(ctx.state, org, network)
     ctx.state.apps[name] = rec
     return rec
@@ -1056,7 +1071,7 @@ def restart_machines(ctx: Ctx, rec: dict[str, Any]) -> None:
         m["updated_at"] = now()
         m["instance_id"] = "01" + hexid(12).upper()
         ctx.warn(
-            f"  Machine {m['id']} [{m['config']['metadata']['fly_process_group']}] "
+            f"  Machine {m['id']} [{m['config'].get('metadata', {}).get('fly_process_group')}] "
             "update finished: success"
         )
     for s in rec["secrets"].values():
@@ -1171,7 +1186,12 @@ def cmd_status(ctx: Ctx) -> None:
             "Deployed": bool(rec["releases"]),
             "Hostname": f"{name}.fly.dev",
             "ID": name,
-            "Machines": [machine_json(m) for m in rec["machines"]],
+            # internal/command/status/machines.go RenderMachineStatus sorts by ID, descending,
+            # before renderMachineJSONStatus: the first machine is not the newest.
+            "Machines": [
+                machine_json(m)
+                for m in sorted(rec["machines"], key=lambda m: m["id"], reverse=True)
+            ],
             "Name": name,
             "Organization": org_json(rec["org"], full=False),
             "PlatformVersion": "machines",
@@ -1189,7 +1209,7 @@ def cmd_status(ctx: Ctx) -> None:
         return
     rows = [
         [
-            m["config"]["metadata"]["fly_process_group"],
+            m["config"].get("metadata", {}).get("fly_process_group"),
             m["id"],
             str(version),
             m["region"],
@@ -1414,7 +1434,9 @@ def cmd_deploy(ctx: Ctx) -> None:
         if services:
             mconfig["services"] = services
         existing = [
-            m for m in rec["machines"] if m["config"]["metadata"]["fly_process_group"] == group
+            m
+            for m in rec["machines"]
+            if m["config"].get("metadata", {}).get("fly_process_group") == group
         ]
         if existing:
             for m in existing:
@@ -1482,7 +1504,7 @@ def _current_group_counts(rec: dict[str, Any]) -> dict[str, int]:
     groups = groups_of(rec["releases"][-1]["config"])
     counts = dict.fromkeys(groups, 0)
     for m in rec["machines"]:
-        g = m["config"]["metadata"]["fly_process_group"]
+        g = m["config"].get("metadata", {}).get("fly_process_group")
         counts[g] = counts.get(g, 0) + 1
     return counts
 
@@ -1529,7 +1551,11 @@ def cmd_scale_count(ctx: Ctx) -> None:
         "primary_region", "iad"
     )
     for g, n in sorted(changes.items()):
-        members = [m for m in rec["machines"] if m["config"]["metadata"]["fly_process_group"] == g]
+        members = [
+            m
+            for m in rec["machines"]
+            if m["config"].get("metadata", {}).get("fly_process_group") == g
+        ]
         if n < len(members):
             doomed = {m["id"] for m in members[n:]}
             rec["machines"] = [m for m in rec["machines"] if m["id"] not in doomed]
@@ -1550,7 +1576,7 @@ def cmd_scale_show(ctx: Ctx) -> None:
     out = []
     groups: dict[str, list[dict[str, Any]]] = {}
     for m in rec["machines"]:
-        groups.setdefault(m["config"]["metadata"]["fly_process_group"], []).append(m)
+        groups.setdefault(m["config"].get("metadata", {}).get("fly_process_group"), []).append(m)
     for g, ms in sorted(groups.items()):
         regions: dict[str, int] = {}
         for m in ms:
@@ -2229,7 +2255,16 @@ def cmd_storage_create(ctx: Ctx) -> None:
         f"Your Tigris project ({name}) is ready. See details and next steps with: "
         f"fly storage dashboard {name}"
     )
-    if rec is None:
+    # extensions/core/core.go setSecretsFromExtension: if the app has ANY of the names, none
+    # is set, and the command still succeeds; tigris/create.go runCreate then calls
+    # secrets.DeploySecrets (restarting the app's machines) only when secrets were set.
+    matching = [n for n in rec["secrets"] if n in values] if rec is not None else []
+    if matching:
+        ctx.say(
+            f"Secrets [{' '.join(matching)}] already exist on app {app}. They won't be set "
+            "automatically.\n"
+        )
+    if rec is None or matching:
         ctx.say("Set the following secrets on your target app.")
         for k, v in values.items():
             ctx.say(f"{k}: {v}")
@@ -2237,6 +2272,7 @@ def cmd_storage_create(ctx: Ctx) -> None:
     ctx.say(f"Setting the following secrets on {app}:")
     for k, v in values.items():
         ctx.say(f"{k}: {v}")
+    ctx.say()
     apply_secrets(ctx, dict(values), stage=False)
 
 
@@ -2329,13 +2365,15 @@ INJECTED = {
 
 
 def write_error(err: CliError) -> None:
+    # internal/cli/cli.go printError: the Error line, then the description and the
+    # suggestion, each followed by a blank line.
     if err.usage:
         sys.stdout.write(f"Usage:\n  fly {err.usage}\n\n")
     sys.stderr.write(f"Error: {err.message}\n")
-    if err.description:
-        sys.stderr.write(f"\n{err.description}\n")
+    if err.description and err.description != err.message:
+        sys.stderr.write(f"{err.description}\n\n")
     if err.suggestion:
-        sys.stderr.write(f"\n{err.suggestion}\n")
+        sys.stderr.write(f"{err.suggestion}\n\n")
 
 
 def main(argv: list[str]) -> int:

@@ -362,6 +362,11 @@ def test_unknown_app_is_flyctls_not_found(fly: Fly) -> None:
 def test_app_names_are_global(fly: Fly) -> None:
     fly.ok("apps", "create", "demo")
     assert fly.error("apps", "create", "demo") == "Validation failed: Name has already been taken"
+    # fly-go FlapsError.Suggestion for the name_taken code, after the Error line.
+    assert fly("apps", "create", "demo").stderr.endswith(
+        "\nApp names are unique across all of Fly.io, not just your organization, so this name "
+        "may be held by an app you cannot see. Try a different name.\n\n"
+    )
     message = fly.error("apps", "create", "other", FLYCTL_FAKE_TAKEN_NAMES="other")
     assert message == "Validation failed: Name has already been taken"
 
@@ -381,6 +386,14 @@ def test_status_json_is_a_sorted_map(fly: Fly) -> None:
     assert list(status) == sorted(fields)
     assert list(status["Organization"]) == COMMANDS["status"]["json_shape"]["Organization"]
     assert status["Version"] == 1
+
+
+def test_status_json_lists_machines_by_id_descending(fly: Fly) -> None:
+    deployed(fly)
+    fly.ok("scale", "count", "3", "--yes", "-a", "demo")
+    ids = [m["id"] for m in json.loads(fly.ok("status", "-a", "demo", "--json").stdout)["Machines"]]
+    assert len(ids) == 3
+    assert ids == sorted(ids, reverse=True)
 
 
 def test_json_output_is_indented_four_spaces(fly: Fly) -> None:
@@ -692,9 +705,10 @@ def test_secrets_before_first_deploy_are_staged_for_it(fly: Fly) -> None:
     assert out == "Secrets are staged for the first deployment\n"
     r = fly("secrets", "deploy", "-a", "demo")
     assert r.returncode == 1
+    # internal/cli/cli.go printError: description and suggestion each end with a blank line.
     assert r.stderr == (
-        "Error: no machines available to deploy\n\n'fly secrets deploy' will only work if the "
-        "app has been deployed and there are machines available\n\nTry 'fly deploy' first\n"
+        "Error: no machines available to deploy\n'fly secrets deploy' will only work if the "
+        "app has been deployed and there are machines available\n\nTry 'fly deploy' first\n\n"
     )
 
 

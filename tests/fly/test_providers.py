@@ -97,6 +97,17 @@ def test_app_create_refuses_a_name_someone_else_holds(
     assert err.value.message.startswith("Validation failed: Name has already been taken")
 
 
+def test_app_create_adopts_after_a_name_race_answered_with_generic_text(
+    fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = make_app()
+    # Only the name_taken code (printed as fly-go's suggestion) says what happened.
+    monkeypatch.setenv("FLYCTL_FAKE_NAME_TAKEN_TEXT", "failed to create app")
+    again = p.AppProvider(FAST).create({"name": APP, "org": "personal"})
+    assert again.outs == first
+    assert fly_env.calls()[-1] == ["status", "--app", APP, "--json"]
+
+
 def test_app_check_names_the_bad_field() -> None:
     result = p.AppProvider(FAST).check({}, {"name": "Bad_Name", "org": ""})
     assert [(f.property, f.reason) for f in result.failures] == [
@@ -548,7 +559,8 @@ def test_storage_lifecycle(fly_env: FlyEnv) -> None:
     mark = fly_env.mark()
     created = prov.create(props)
     assert fly_env.since(mark) == [
-        ["storage", "create", "--app", APP, "--name", f"{APP}-storage", "--yes"]
+        ["secrets", "list", "--app", APP, "--json"],
+        ["storage", "create", "--app", APP, "--name", f"{APP}-storage", "--yes"],
     ]
     assert created.outs == props
     assert set(fake_secret_digests(APP)) == {
@@ -571,6 +583,43 @@ def test_storage_lifecycle(fly_env: FlyEnv) -> None:
     ]  # fmt: skip
     assert fly_env.since(mark) == [unset, ["storage", "destroy", f"{APP}-storage", "--yes"]] * 2
     assert fake_secret_digests(APP) == {}
+
+
+def test_storage_create_refuses_an_app_holding_one_of_its_secret_names(fly_env: FlyEnv) -> None:
+    make_app()
+    p.SecretsProvider(FAST).create({"app": APP, "values": {"AWS_REGION": "eu"}, "stage": True})
+    mark = fly_env.mark()
+    with pytest.raises(FlyctlError) as err:
+        p.StorageProvider(FAST).create({"app": APP, "name": f"{APP}-storage"})
+    assert err.value.message.startswith(
+        f"app {APP} already has AWS_REGION, so `fly storage create` would create the bucket but "
+        "set none of its credentials"
+    )
+    assert [c[:2] for c in fly_env.since(mark)] == [
+        ["secrets", "list"], ["storage", "status"],
+    ]  # fmt: skip
+
+
+def test_fake_storage_create_sets_nothing_when_the_app_has_one_of_its_names(
+    fly_env: FlyEnv,
+) -> None:
+    make_app()
+    prov = p.SecretsProvider(FAST)
+    prov.create({"app": APP, "values": {"BUCKET_NAME": "mine"}, "stage": True})
+    out = prov._run(["storage", "create", "--app", APP, "--name", "b1", "--yes"])
+    assert (
+        f"Secrets [BUCKET_NAME] already exist on app {APP}. They won't be set automatically." in out
+    )
+    assert set(fake_secret_digests(APP)) == {"BUCKET_NAME"}
+
+
+def test_storage_create_restarts_the_apps_machines(fly_env: FlyEnv, tmp_path: Path) -> None:
+    make_app()
+    deploy_once(tmp_path)
+    before = [m["instance_id"] for m in p.AppProvider(FAST)._status(APP)["Machines"]]
+    p.StorageProvider(FAST).create({"app": APP, "name": f"{APP}-storage"})
+    after = [m["instance_id"] for m in p.AppProvider(FAST)._status(APP)["Machines"]]
+    assert before and all(b != a for b, a in zip(before, after, strict=True))
 
 
 def test_storage_delete_after_the_app_is_gone_still_destroys_the_bucket(fly_env: FlyEnv) -> None:
@@ -667,6 +716,30 @@ def test_deploy_is_never_re_run_automatically(
         deploy_once(tmp_path)
     assert err.value.kind == kind
     assert [c[0] for c in fly_env.calls()[1:]] == ["deploy"]
+
+
+def test_deploy_reads_the_image_of_the_newest_release_not_the_first_machine_listed(
+    fly_env: FlyEnv, tmp_path: Path
+) -> None:
+    make_app()
+    first = deploy_once(tmp_path)
+    # A machine no deploy manages (`fly machine run`), whose ID sorts first: `status --json`
+    # lists machines by ID, descending.
+    path = fly_env.state / "state.json"
+    state = json.loads(path.read_text())
+    machines = state["apps"][APP]["machines"]
+    odd = json.loads(json.dumps(machines[0]))
+    odd.update(id="zzzzzzzzzzzzzz", name="one-off")
+    odd["config"].update(image="registry.example/other:0", metadata={})
+    machines.append(odd)
+    path.write_text(json.dumps(state))
+    listed = p.AppProvider(FAST)._status(APP)["Machines"]
+    assert listed[0]["id"] == "zzzzzzzzzzzzzz"
+    second = p.DeployProvider(FAST).update(
+        f"{APP}-release", first, {**deploy_props(), "trigger": "t2"}
+    )
+    assert second.outs["image_ref"] == first["image_ref"]
+    assert first["image_ref"].startswith("registry.example/demo@sha256:")
 
 
 def test_deploy_finds_the_dockerfile_of_a_build_path_kept_relative_to_the_project(
