@@ -21,6 +21,7 @@ from components.fly.providers import digest
 from components.fly.stack import OUTPUT_KEYS, PhoenixFly, fly_args
 from config.context import StackContext
 from config.model import InferaConfig
+from tests.fakes.fake_flyctl import digest as fake_digest
 from tests.fly.conftest import FAST, FlyEnv
 from tests.support.engine import MUTATING, EngineError, LocalEngine, count_calls
 
@@ -339,3 +340,24 @@ def test_replacing_the_database_redeploys_so_the_app_uses_the_new_one(stack: Sta
     )  # fmt: skip
     _, calls = stack.up(base_config(database={"provider": "fly-postgres"}))
     assert calls.mutating == 0, calls.mutating_commands
+
+
+def test_a_canary_with_hash_quotes_and_a_newline_reaches_fly_byte_for_byte(stack: Stack) -> None:
+    # An odd `"` before the first `#`: inside a `"""` block flyctl's parser would cut it.
+    canary = "canary-'sq'-\"dq-#-p@ss#w0rd\nsecond line # not a comment"
+    stack.up(base_config(), secret=canary)
+    listed = json.loads((stack.fly.state / "state.json").read_text())["apps"]["shop-dev"]["secrets"]
+    assert listed["STRIPE_KEY"]["digest"] == fake_digest(canary)
+    for line in canary.splitlines():
+        assert line not in stack.fly.log.read_text()
+
+
+def test_a_canary_no_flyctl_path_carries_is_refused_at_check_and_never_sent(
+    stack: Stack,
+) -> None:
+    with pytest.raises(EngineError) as err:
+        stack.up(base_config(), secret="k" * 70 * 1024)
+    assert "STRIPE_KEY's value cannot reach Fly intact" in str(err.value)
+    assert "kkkkkkkk" not in str(err.value)
+    sent = [c for c in stack.fly.calls() if c[:1] == ["secrets"] and c[1] in ("import", "set")]
+    assert sent == []
