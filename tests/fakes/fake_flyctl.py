@@ -2036,8 +2036,18 @@ def cmd_mpg_status(ctx: Ctx) -> None:
     if ctx.json:
         ctx.emit_json(out)
     else:
-        for k in ("id", "name", "status", "plan", "region", "disk"):
-            ctx.say(f"  {k.title()} = {data[k]}")
+        # internal/command/mpg/v2/run_status.go: a VerticalTable titled "Cluster Status".
+        rows = [
+            ("ID", data["id"]),
+            ("Name", data["name"]),
+            ("Organization", c["org"]),
+            ("Region", data["region"]),
+            ("Status", data["status"]),
+            ("Allocated Disk (GB)", str(data["disk"])),
+            ("Replicas", str(data["replicas"])),
+            ("Direct IP", data["ip_assignments"]["direct"]),
+        ]
+        ctx.out += vertical_table("Cluster Status", rows)
 
 
 def cmd_mpg_attach(ctx: Ctx) -> None:
