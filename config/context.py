@@ -17,7 +17,7 @@ import pulumi
 
 from config.errors import ConfigError, Problem
 from config.model import InferaConfig
-from config.secrets import DERIVING_SECTION
+from config.secrets import DERIVING_SECTION, GENERATED_SECRETS
 
 # Pulumi project name, and so the namespace of this program's stack config keys.
 PROJECT = "phoenix"
@@ -76,9 +76,12 @@ def deploy_problems(
         doc = doc or read_document(config_path)
         return doc.place(path)
 
-    for name in infera.supplied_secrets():
+    # A generated name with a value written in clear is refused like any supplied secret;
+    # without a value it is simply generated.
+    listed_generated = [n for n in GENERATED_SECRETS if n in infera.secrets]
+    for name in [*infera.supplied_secrets(), *listed_generated]:
         state = secret_state(name)
-        if state == "secret":
+        if state == "secret" or (state == "missing" and name in GENERATED_SECRETS):
             continue
         index = infera.secrets.index(name)
         line, col = place(("secrets", index))
@@ -144,6 +147,36 @@ def deploy_problems(
     return problems
 
 
+def supplied_generated(infera: InferaConfig, has_value: Callable[[str], bool]) -> list[str]:
+    """Generated names (SECRET_KEY_BASE, RELEASE_COOKIE) listed under `secrets:` that the stack
+    has a value for: the program uses that value and generates nothing for them."""
+    return [n for n in GENERATED_SECRETS if n in infera.secrets and has_value(n)]
+
+
+def supplied_generated_warnings(
+    config_path: Path, infera: InferaConfig, names: list[str], stack: str
+) -> list[str]:
+    """What switching a deployed stack from the generated value to a supplied one does."""
+    from config.loader import for_stack, read_document
+
+    doc = for_stack(read_document(config_path), stack)
+    effect = {
+        "SECRET_KEY_BASE": "signs every user out and invalidates signed tokens",
+        "RELEASE_COOKIE": "leaves old and new nodes unable to connect during the rolling deploy",
+    }
+    out = []
+    for name in names:
+        index = infera.secrets.index(name)
+        line, col = doc.place(("secrets", index))
+        out.append(
+            f"{config_path}:{line}:{col}: secrets[{index}]: warning: {name} is supplied: stack "
+            f"{stack!r} has a value for it, which the app gets instead of a generated one. On a "
+            f"stack this program deployed with the generated value, the next deploy replaces "
+            f"it, which {effect[name]}; to keep it, set {name} to the value the app runs with now"
+        )
+    return out
+
+
 def deploy_warnings(stack: str, infera: InferaConfig, gcp_project_number: str | None) -> list[str]:
     """Advice about a stack's Pulumi config, as `validate` and `plan` print it."""
     if infera.provider != "gcp" or infera.phx_host is not None or gcp_project_number:
@@ -174,6 +207,8 @@ def from_pulumi() -> StackContext:
         for name in infera.supplied_secrets()
         if (value := cfg.get_secret(name)) is not None
     }
+    for name in supplied_generated(infera, lambda n: cfg.get(n) is not None):
+        supplied[name] = cfg.require_secret(name)
     gcp_project = pulumi.Config("gcp").get("project")
     gcp_project_number = cfg.get("gcpProjectNumber") or None  # Pulumi.yaml's default is ""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -1826,14 +1827,19 @@ class InferaConfig(_Model):
         """The host Phoenix builds URLs for; None means the platform's default URL."""
         return self.domain or self.env_vars.get("PHX_HOST")
 
-    def secret_kinds(self) -> dict[str, str]:
-        """Each secret the app gets, mapped to generated / derived / supplied."""
+    def secret_kinds(self, with_values: Collection[str] = ()) -> dict[str, str]:
+        """Each secret the app gets, mapped to generated / derived / supplied.
+
+        `with_values`: names the stack has a value for. A generated name (SECRET_KEY_BASE,
+        RELEASE_COOKIE) listed under `secrets:` with a value in the stack is supplied: an app
+        moving here keeps its sessions and its running nodes' cookie. Listed without one (as
+        the seed lists SECRET_KEY_BASE), it is still generated.
+        """
         kinds: dict[str, str] = {}
         derived = self.derived_secrets()
         for name in GENERATED_SECRETS:
-            # Listed under `secrets:`, the user's value is used: an app moving here keeps its
-            # sessions (SECRET_KEY_BASE) and its running nodes' cookie (RELEASE_COOKIE).
-            kinds[name] = "supplied" if name in self.secrets else "generated"
+            supplied = name in self.secrets and name in with_values
+            kinds[name] = "supplied" if supplied else "generated"
         for name in derived:
             kinds[name] = "derived"
         for name in self.secrets:
@@ -1950,22 +1956,6 @@ class InferaConfig(_Model):
     def warnings(self) -> list[tuple[str, str]]:
         """Advice that does not block a deploy, as (key path, message)."""
         out: list[tuple[str, str]] = []
-        for name in GENERATED_SECRETS:
-            if name in self.secrets:
-                effect = {
-                    "SECRET_KEY_BASE": "signs every user out and invalidates signed tokens",
-                    "RELEASE_COOKIE": "leaves old and new nodes unable to connect during the "
-                    "rolling deploy",
-                }[name]
-                out.append(
-                    (
-                        f"secrets.{self.secrets.index(name)}",
-                        f"{name} is supplied: the app gets the value of `pulumi config set "
-                        f"--secret {name}`, not a generated one. On a stack this program "
-                        f"deployed before, the first deploy replaces the generated value, which "
-                        f"{effect}; to keep it, set {name} to the value the app runs with now",
-                    )
-                )
         budget = self.connection_budget()
         if budget is not None and budget.exceeded:
             out.append(("database.pool_size", budget.message()))

@@ -15,10 +15,14 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from phxstack.stackfile import StackFile
+
+if TYPE_CHECKING:
+    from config.model import InferaConfig
 
 EXIT_OK = 0
 EXIT_INVALID = 2
@@ -132,6 +136,15 @@ def _secret_state_of(stack_file: StackFile, name: str) -> str:
     return secret_state(stack_file, f"{PROJECT}:{name}")
 
 
+def _supplied_generated_warnings(
+    config: Path, infera: InferaConfig, stack_file: StackFile, stack: str
+) -> list[str]:
+    from config.context import supplied_generated, supplied_generated_warnings
+
+    names = supplied_generated(infera, lambda n: _secret_state_of(stack_file, n) == "secret")
+    return supplied_generated_warnings(config, infera, names, stack)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from config.context import PROJECT, deploy_problems, deploy_warnings
     from config.errors import ConfigError
@@ -160,7 +173,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         )
         stack_warnings += deploy_warnings(
             stack, infera, stack_file.plain.get(f"{PROJECT}:gcpProjectNumber")
-        )
+        ) + _supplied_generated_warnings(args.config, infera, stack_file, stack)
     if problems:
         raise ConfigError(problems)
     warnings: list[str] = _stack_warnings(args) + stack_warnings
@@ -179,11 +192,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
+    from config.context import PROJECT
     from config.loader import load_config
+    from phxstack.stackfile import read_stack_file
 
     cfg = load_config(args.config, args.stack)
     data = cfg.model_dump(mode="json", exclude={"environments"})
-    data["secrets"] = {name: kind for name, kind in cfg.secret_kinds().items()}
+    with_values: set[str] = set()
+    if args.stack:
+        stack_file = read_stack_file(args.project_dir, args.stack, PROJECT)
+        with_values = {n for n in cfg.secrets if _secret_state_of(stack_file, n) != "missing"}
+    data["secrets"] = {name: kind for name, kind in cfg.secret_kinds(with_values).items()}
     header = f"# effective config for stack {args.stack!r}" if args.stack else "# base config"
     print(header + "; secrets are names, mapped to where their value comes from")
     print(yaml.safe_dump(data, sort_keys=False).rstrip())
@@ -207,13 +226,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     plan = make_plan(args.config, stack, args.project_dir.resolve())
     data = plan.to_json()
     infera = load_config(args.config, stack)
-    number = read_stack_file(args.project_dir, stack, PROJECT).plain.get(
-        f"{PROJECT}:gcpProjectNumber"
-    )
+    stack_file = read_stack_file(args.project_dir, stack, PROJECT)
+    number = stack_file.plain.get(f"{PROJECT}:gcpProjectNumber")
     warnings = (
         _stack_warnings(args)
         + [str(w) for w in warning_problems(args.config, stack, infera)]
         + deploy_warnings(stack, infera, number)
+        + _supplied_generated_warnings(args.config, infera, stack_file, stack)
     )
     # The same checks as `pulumi preview --policy-pack policy`, over what the program registered.
     data["violations"] = plan_violations(data["resources"], infera, stack)

@@ -13,7 +13,6 @@ import yaml
 from components.fly.settings import fly_args
 from components.fly.stack import PhoenixFly
 from config.context import StackContext
-from config.loader import warning_problems
 from config.model import InferaConfig
 from phxstack.cli import main
 from phxstack.mocks import is_secret, run_program, unwrap
@@ -24,13 +23,15 @@ IMAGE = "registry.fly.io/shop@sha256:" + "ab" * 32
 
 
 @pytest.mark.parametrize("name", ["SECRET_KEY_BASE", "RELEASE_COOKIE"])
-def test_a_listed_generated_name_is_supplied(name: str) -> None:
+def test_a_listed_generated_name_with_a_stack_value_is_supplied(name: str) -> None:
     raw = {"project_name": "shop", "provider": "fly", "secrets": [name]}
     cfg = InferaConfig.model_validate(raw, context={"stack": "dev"})
-    assert cfg.secret_kinds()[name] == "supplied"
-    assert name in cfg.supplied_secrets()
+    assert cfg.secret_kinds({name})[name] == "supplied"
+    # Listed without a value, as the seed lists SECRET_KEY_BASE: still generated.
+    assert cfg.secret_kinds()[name] == "generated"
+    assert cfg.supplied_secrets() == []
     other = ({"SECRET_KEY_BASE", "RELEASE_COOKIE"} - {name}).pop()
-    assert cfg.secret_kinds()[other] == "generated"
+    assert cfg.secret_kinds({name, other})[other] == "generated"  # not listed: generated
 
 
 @pytest.mark.parametrize(
@@ -58,18 +59,42 @@ def test_fly_sets_the_supplied_value_and_generates_nothing_for_it(name: str, log
     assert logical not in passwords and len(passwords) == 1
 
 
+def _project(tmp_path: Path, value: str | None) -> Path:
+    path = tmp_path / "infera.yaml"
+    image = {"image": IMAGE}
+    data = {"project_name": "shop", "provider": "fly", "app": image, "secrets": ["SECRET_KEY_BASE"]}
+    path.write_text(yaml.safe_dump(data))
+    (tmp_path / "Pulumi.yaml").write_text("name: phoenix\nruntime: python\n")
+    stack: dict[str, object] = {"config": {}}
+    if value is not None:
+        stack["config"] = {"phoenix:SECRET_KEY_BASE": {"secure": value}}
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(stack))
+    return path
+
+
 def test_config_shows_it_supplied_and_validate_warns_about_switching(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "infera.yaml"
-    path.write_text(
-        yaml.safe_dump({"project_name": "shop", "provider": "fly", "secrets": ["SECRET_KEY_BASE"]})
-    )
-    assert main(["config", "--config", str(path), "--project-dir", str(tmp_path)]) == 0
+    path = _project(tmp_path, "v1:ZW5jcnlwdGVk")
+    argv = ["--config", str(path), "--project-dir", str(tmp_path), "--stack", "dev"]
+    assert main(["config", *argv]) == 0
     out = yaml.safe_load(capsys.readouterr().out)
     assert out["secrets"]["SECRET_KEY_BASE"] == "supplied"
     assert out["secrets"]["RELEASE_COOKIE"] == "generated"
-    cfg = InferaConfig.model_validate(yaml.safe_load(path.read_text()), context={"stack": None})
-    [warning] = [str(w) for w in warning_problems(path, None, cfg) if "SECRET_KEY_BASE" in str(w)]
-    assert warning.startswith(f"{path}:4:3: secrets[0]: warning: SECRET_KEY_BASE is supplied")
-    assert "signs every user out" in warning
+    assert main(["validate", *argv]) == 0
+    err = capsys.readouterr().err
+    assert (
+        f"{path}:6:3: secrets[0]: warning: SECRET_KEY_BASE is supplied: stack 'dev' has a " in err
+    )
+    assert "signs every user out" in err
+
+
+def test_listed_without_a_value_it_is_generated_with_no_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _project(tmp_path, None)
+    argv = ["--config", str(path), "--project-dir", str(tmp_path), "--stack", "dev"]
+    assert main(["config", *argv]) == 0
+    assert yaml.safe_load(capsys.readouterr().out)["secrets"]["SECRET_KEY_BASE"] == "generated"
+    assert main(["validate", *argv]) == 0
+    assert "SECRET_KEY_BASE" not in capsys.readouterr().err

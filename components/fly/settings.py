@@ -228,7 +228,7 @@ def fly_args(ctx: StackContext) -> FlyStackArgs:
         ip_kinds=ips,
         domain=cfg.domain,
         supplied_secrets=dict(ctx.supplied_secrets),
-        secret_names=tuple(sorted(cfg.secret_kinds())),
+        secret_names=tuple(sorted(cfg.secret_kinds(ctx.supplied_secrets))),
         protect=cfg.is_production,
     )
 

@@ -491,7 +491,7 @@ def gcp_args(ctx: StackContext) -> GcpStackArgs:
             hmac=hmac_settings(infera),
         )
 
-    kinds = infera.secret_kinds()
+    kinds = infera.secret_kinds(ctx.supplied_secrets)
     missing = [n for n, k in kinds.items() if k == "supplied" and n not in ctx.supplied_secrets]
     if missing:
         raise GcpSettingsError(

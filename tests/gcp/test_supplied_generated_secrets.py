@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
-from phxstack.mocks import unwrap
+from components.gcp.stack import PhoenixGcp, gcp_args
+from config.context import StackContext
+from config.model import InferaConfig
+from phxstack.mocks import run_program, unwrap
 
-from .conftest import run_gcp
+from .conftest import GCP_PROJECT, PROJECT_NUMBER
 
 CANARY = "canary-3c9e-user-secret-key-base-value"
 PASSWORD = "random:index/randomPassword:RandomPassword"
@@ -25,7 +29,23 @@ def test_gcp_stores_the_supplied_value_and_generates_nothing_for_it(
         "app": {"path": "app"},
         "secrets": ["STRIPE_API_KEY", name],
     }
-    run = run_gcp(raw, project_dir, secret=CANARY, more_secrets=(name,))
+
+    def program() -> None:
+        infera = InferaConfig.model_validate(raw, context={"stack": "dev"})
+        ctx = StackContext(
+            infera=infera,
+            stack="dev",
+            project_dir=project_dir,
+            supplied_secrets={
+                "STRIPE_API_KEY": pulumi.Output.secret("stripe"),
+                name: pulumi.Output.secret(CANARY),
+            },
+            gcp_project=GCP_PROJECT,
+            gcp_project_number=PROJECT_NUMBER,
+        )
+        PhoenixGcp("shop", gcp_args(ctx))
+
+    run = run_program(program, gcp_project=GCP_PROJECT)
     slug = name.lower().replace("_", "-")
     version = run.one("gcp:secretmanager/secretVersion:SecretVersion", f"shop-secrets-{slug}")
     assert unwrap(version.inputs["secretData"]) == CANARY
