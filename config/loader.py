@@ -393,9 +393,68 @@ def _problems(exc: ValidationError, doc: Document) -> Iterator[Problem]:
             yield Problem(doc.file, line, col, _dotted(path), message)
 
 
+def _in_overlay(overlay: Any, path: Path_) -> bool:
+    """Whether the overlay itself writes the value at `path` (or a mapping containing it)."""
+    node = overlay
+    for part in path:
+        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and part < len(node)):
+            node = node[part]
+        else:
+            return node is not overlay  # inside something the overlay wrote
+    return True
+
+
+def _other_overlay_problems(doc: Document, stack: str | None) -> list[Problem]:
+    """Every other overlay's wrong types and unknown keys, whichever stack is asked for.
+
+    A stack's own view is validated whole; another overlay is checked for what it writes
+    (types, names, values of single keys), not for rules across keys that only its own stack
+    can judge (its secrets, its cross-field rules), so `plan --stack dev` is not blocked by a
+    prod-only rule, but `count: many` under prod fails every stack.
+    """
+    envs = doc.data.get("environments")
+    if not isinstance(envs, dict):
+        return []
+    out: list[Problem] = []
+    for name, overlay in envs.items():
+        if name == stack or not isinstance(overlay, dict) or not STACK_NAME_RE.match(str(name)):
+            continue
+        view = for_stack(doc, str(name))
+        try:
+            InferaConfig.model_validate(view.data, context={"stack": str(name)})
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                if not err["loc"]:
+                    continue  # a rule across keys: judged when that stack is asked for
+                for problem in _problems_of(err, view):
+                    path = problem[0]
+                    if _in_overlay(overlay, path):
+                        line, col = view.place(path, key=problem[2])
+                        # Keyed as its own stack keys it (the line is in the overlay), so
+                        # `validate` without --stack reports it once.
+                        out.append(Problem(doc.file, line, col, _dotted(path), problem[1]))
+    return out
+
+
+def _problems_of(err: Any, view: Document) -> Iterator[tuple[Path_, str, bool]]:
+    many = (err.get("ctx") or {}).get("error")
+    errors: list[Any] = (
+        [{**err, "ctx": {"error": one}} for one in many.problems]
+        if isinstance(many, AtMany)
+        else [err]
+    )
+    for one in errors:
+        yield _message(one, _clean_loc(tuple(one["loc"])))
+
+
 def validate_document(doc: Document, stack: str | None) -> InferaConfig:
-    """Validate the document as `stack` sees it; raise ConfigError listing every problem."""
+    """Validate the document as `stack` sees it; raise ConfigError listing every problem.
+
+    Every other environment overlay is type-checked too (see `_other_overlay_problems`).
+    """
     problems = _environment_problems(doc)
+    if not problems:
+        problems += _other_overlay_problems(doc, stack)
     view = for_stack(doc, stack)
     data = dict(view.data)
     if "environments" in doc.data:
@@ -439,7 +498,7 @@ def validate_all(
         try:
             configs.append((name, validate_document(doc, name)))
         except ConfigError as exc:
-            problems.extend(exc.problems)
+            problems.extend(p for p in exc.problems if p not in problems)
     if problems:
         raise ConfigError(problems)
     return configs
