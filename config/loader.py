@@ -397,12 +397,13 @@ def _in_overlay(overlay: Any, path: Path_) -> bool:
     """Whether the overlay itself writes the value at `path` (or a mapping containing it)."""
     node = overlay
     for part in path:
-        if (isinstance(node, dict) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and part < len(node)
-        ):
+        if isinstance(node, dict) and part in node:
             node = node[part]
-        else:
-            return node is not overlay  # inside something the overlay wrote
+            continue
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            continue
+        return node is not overlay  # inside something the overlay wrote
     return True
 
 
