@@ -8,9 +8,11 @@ resource is configured is each component's business.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+import pulumi_gcp as gcp
 
 from components.gcp.apis import Apis, ApisArgs
 from components.gcp.cache import Cache, CacheArgs
@@ -98,58 +100,12 @@ class PhoenixGcp(pulumi.ComponentResource):
                 child,
             )
 
-        values: dict[str, pulumi.Input[str]] = dict(args.supplied_secrets)
-        # Derived values that are no secret (the database's host, port, name and user; bucket
-        # names) are plain env, after the program's own and the user's, in config order.
-        derived_env: list[tuple[str, pulumi.Input[str]]] = []
-        if database is not None:
-            assert args.database is not None
-            names = args.database.env
-            values[names.url] = database.url
-            if names.password is not None:
-                values[names.password] = database.password_value
-            for env_name, value in (
-                (names.host, database.host),
-                (names.port, POSTGRES_PORT),
-                (names.name, database.database_name),
-                (names.user, database.user_name),
-            ):
-                if env_name is not None:
-                    derived_env.append((env_name, value))
-        if cache is not None:
-            assert args.cache is not None
-            values[args.cache.url_env] = cache.url
-            values[args.cache.ca_cert_env] = cache.ca_cert
-        hmac_id: pulumi.Output[str] | None = None
-        hmac_secret: pulumi.Output[str] | None = None
-        resolve_hmac: list[Any] = []
-        if storage is not None:
-            assert args.storage is not None
-            for b in args.storage.buckets:
-                derived_env.append((b.env, storage.names[b.id]))
-            h = args.storage.hmac
-            if h is not None:
-                # The key belongs to the runtime account, which needs the secrets' ids for its
-                # grants: the values are promised here and kept once the key exists.
-                resolve_id: Callable[[pulumi.Output[str]], None]
-                resolve_secret: Callable[[pulumi.Output[str]], None]
-                hmac_id, resolve_id = pulumi.deferred_output()
-                hmac_secret, resolve_secret = pulumi.deferred_output()
-                resolve_hmac = [resolve_id, resolve_secret]
-                for env_name in h.access_key_id:
-                    values[env_name] = pulumi.Output.secret(hmac_id)
-                for env_name in h.secret_access_key:
-                    values[env_name] = pulumi.Output.secret(hmac_secret)
-                for env_name in h.endpoint:
-                    derived_env.append((env_name, GCS_S3_ENDPOINT))
-                # S3 signatures name a region; GCS takes the bucket's location (or "auto").
-                for env_name in h.region:
-                    derived_env.append((env_name, region))
+        derived = _derived(args, region, database, cache, storage)
         secrets = Secrets(
             f"{name}-secrets",
             SecretsArgs(
                 ids=args.secret_ids,
-                values=values,
+                values=derived.secrets,
                 generated=args.generated_secrets,
                 depends_on=apis.of("secretmanager"),
             ),
@@ -166,13 +122,13 @@ class PhoenixGcp(pulumi.ComponentResource):
                 buckets=storage.names if storage is not None else {},
                 secrets={k: s.id for k, s in secrets.secrets.items()},
                 depends_on=apis.of("iam"),
-                hmac=bool(resolve_hmac),
+                hmac=derived.hmac is not None,
             ),
             child,
         )
-        if identity.hmac_key is not None:
-            resolve_hmac[0](identity.hmac_key.access_id)
-            resolve_hmac[1](identity.hmac_key.secret)
+        if derived.hmac is not None:
+            assert identity.hmac_key is not None
+            derived.hmac.resolve(identity.hmac_key)
 
         image = Image(
             f"{name}-image",
@@ -186,7 +142,7 @@ class PhoenixGcp(pulumi.ComponentResource):
         )
 
         s = args.service
-        env: list[tuple[str, pulumi.Input[str]]] = [*s.env, *derived_env]
+        env: list[tuple[str, pulumi.Input[str]]] = [*s.env, *derived.plain]
         # PHX_HOST must be the host browsers use, or LiveView's origin check refuses the socket.
         # Without a domain it is the deterministic run.app host, which needs the project
         # number: from stack config, never from a `get_project` lookup, which needs the
@@ -306,6 +262,80 @@ class PhoenixGcp(pulumi.ComponentResource):
         if args.list_buckets and storage is not None:
             self.outputs["buckets"] = dict(storage.names)
         self.register_outputs(self.outputs)
+
+
+class _PromisedHmac:
+    """The HMAC key's id and secret, promised to the secrets before the key exists: the key
+    belongs to the runtime account, and the account needs the secrets' ids for its grants."""
+
+    def __init__(self) -> None:
+        self.access_id: pulumi.Output[str]
+        self.secret: pulumi.Output[str]
+        self._resolve_id: Callable[[pulumi.Output[str]], None]
+        self._resolve_secret: Callable[[pulumi.Output[str]], None]
+        self.access_id, self._resolve_id = pulumi.deferred_output()
+        self.secret, self._resolve_secret = pulumi.deferred_output()
+
+    def resolve(self, key: gcp.storage.HmacKey) -> None:
+        self._resolve_id(key.access_id)
+        self._resolve_secret(key.secret)
+
+
+@dataclass
+class _Derived:
+    """Values derived from the stack's resources, under the env names the app reads them by."""
+
+    # Env name -> value, for Secret Manager (with the supplied secrets).
+    secrets: dict[str, pulumi.Input[str]]
+    # Plain env, in config order: database parts, bucket names, the S3 endpoint and region.
+    plain: list[tuple[str, pulumi.Input[str]]] = field(default_factory=list)
+    hmac: _PromisedHmac | None = None
+
+
+def _derived(
+    args: GcpStackArgs,
+    region: str,
+    database: Database | None,
+    cache: Cache | None,
+    storage: Storage | None,
+) -> _Derived:
+    out = _Derived(secrets=dict(args.supplied_secrets))
+    if database is not None:
+        assert args.database is not None
+        names = args.database.env
+        out.secrets[names.url] = database.url
+        if names.password is not None:
+            out.secrets[names.password] = database.password_value
+        for env_name, value in (
+            (names.host, database.host),
+            (names.port, POSTGRES_PORT),
+            (names.name, database.database_name),
+            (names.user, database.user_name),
+        ):
+            if env_name is not None:
+                out.plain.append((env_name, value))
+    if cache is not None:
+        assert args.cache is not None
+        out.secrets[args.cache.url_env] = cache.url
+        out.secrets[args.cache.ca_cert_env] = cache.ca_cert
+    if storage is not None:
+        assert args.storage is not None
+        for b in args.storage.buckets:
+            out.plain.append((b.env, storage.names[b.id]))
+        h = args.storage.hmac
+        if h is not None:
+            out.hmac = _PromisedHmac()
+            for env_name in h.access_key_id:
+                out.secrets[env_name] = pulumi.Output.secret(out.hmac.access_id)
+            for env_name in h.secret_access_key:
+                out.secrets[env_name] = pulumi.Output.secret(out.hmac.secret)
+            for env_name in h.endpoint:
+                out.plain.append((env_name, GCS_S3_ENDPOINT))
+            # S3 signatures name a region; GCS takes the bucket's location (or "auto")
+            # (storage/docs/authentication/signatures, credential scope).
+            for env_name in h.region:
+                out.plain.append((env_name, region))
+    return out
 
 
 def _psa(args: GcpStackArgs) -> tuple[str, ...]:
