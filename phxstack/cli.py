@@ -7,6 +7,7 @@ Expected failures exit 2 with one line per problem and never a traceback.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import functools
 import gc
@@ -15,7 +16,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import yaml
 
@@ -335,5 +336,23 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_OK
 
 
+def run() -> NoReturn:
+    """The `phxstack` executable: `main`, then exit without tearing the interpreter down.
+
+    Teardown frees every object of every module one by one, and runs one last collection
+    over them all: after a plan, some 300,000 objects of the providers' packages, close to a
+    second of CPU for the GCP sample, half as long as importing them took (bench/plan_time.py,
+    floor against lean floor). None of it is this command's work: stdout and stderr are
+    flushed, the exit handlers run, then the process ends with main's exit code. An exception
+    still propagates and exits the ordinary way.
+    """
+    code = main()
+    atexit._run_exitfuncs()  # what an ordinary exit runs first (Pulumi's tracing shutdown)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader that left, a closed stream
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -38,8 +38,17 @@ def test_run_program_closes_the_event_loop_it_ran_on() -> None:
 
 def _plan_stderr(seed: int) -> tuple[int, str]:
     env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+    # Through `main` and an ordinary exit, with the interpreter's teardown: the `phxstack`
+    # executable skips that teardown (phxstack.cli.run), which would hide what this looks for.
     proc = subprocess.run(
-        [sys.executable, "-m", "phxstack.cli", "plan", "--stack", "prod"],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from phxstack.cli import main; sys.exit(main(sys.argv[1:]))",
+            "plan",
+            "--stack",
+            "prod",
+        ],
         check=False,
         cwd=ROOT,
         env=env,
