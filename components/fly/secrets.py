@@ -84,10 +84,10 @@ def import_lines(name: str, value: str, *, check: bool = True) -> str:
     """The `secrets import` stdin lines that parseSecrets reads back as exactly `value`.
 
     parser.go cuts an unquoted value at its first `#` whenever an even number of `"` comes
-    before it, strips one pair of matching quotes, and reads `\"\"\"` as a (multi-line) block.
-    A single line therefore goes inside `\"\"\"…\"\"\"` when the `"` before its first `#` are
-    even (three more make them odd, so nothing is cut), else inside `'…'` (one `'` leaves them
-    odd). Several lines go in a `\"\"\"` block, which `_import_problem` vets.
+    before it, strips one pair of matching quotes, and reads triple quotes as a (multi-line)
+    block. A single line therefore goes inside triple quotes when the `"` before its first `#`
+    are even (three more make them odd, so nothing is cut), else inside `'…'` (one `'` leaves
+    them odd). Several lines go in a triple-quoted block, which `_import_problem` vets.
     """
     if check and _import_problem(name, value) is not None:
         raise ValueError(f"{name}: secrets import cannot carry this value")
@@ -126,7 +126,8 @@ def stdin_problem(name: str, value: str) -> str | None:
 
 
 class SecretsProvider(FlyProvider):
-    """App secrets: set through stdin with `secrets import`, removed with `secrets unset`.
+    """App secrets: set through stdin with `secrets import` (or, for a value its parser would
+    change, `secrets set NAME=-`), removed with `secrets unset`.
 
     Inputs: `app`, `values` (name -> value, a Pulumi secret), `stage`. Outputs keep `digests`
     (name -> sha256, a secret output too: unsalted, they give a short value away), never
