@@ -307,8 +307,7 @@ def _dotted(path: Path_) -> str:
 _DEFAULT_PATTERN_HINT = "{value!r} is not in the expected form"
 _PATTERN_HINTS = {
     "image": "{value!r}: an image reference cannot be empty or contain spaces",
-    "version": "{value!r}: Phoenix 1.7 or later, written like '1.7' (releases need "
-    "phx.gen.release)",
+    "version": "{value!r}: Phoenix 1.5 or later, written like '1.7' or '1.6.3'",
     "elixir_version": "{value!r}: write the Elixir version like '1.16'",
     "path": "{value!r}: the health check path must start with '/'",
 }

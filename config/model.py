@@ -175,9 +175,22 @@ class Framework(_Model):
     name: Literal["phoenix"] = Field("phoenix", description="The web framework; only 'phoenix'.")
     version: str = Field(
         "1.7",
-        pattern=r"^1\.([7-9]|[1-9]\d)(\.\d+)?$",
-        description="Phoenix version, e.g. '1.7' (1.7 or later: releases need phx.gen.release).",
+        # 1.5 is the oldest Phoenix whose apps build an Elixir release with `mix release` and
+        # the runtime.exs this program's env needs (Elixir 1.11); `phx.gen.release`, which
+        # writes bin/server, bin/migrate and the release module, exists since 1.6.3.
+        pattern=r"^1\.([5-9]|[1-9]\d)(\.\d+)?$",
+        description="Phoenix version, e.g. '1.7' (1.5 or later; before 1.6.3 the release "
+        "files phx.gen.release writes must be added by hand or with `phxstack init --generate`).",
     )
+
+    @property
+    def has_gen_release(self) -> bool:
+        """Whether `mix phx.gen.release` exists in this version (Phoenix 1.6.3)."""
+        parts = tuple(int(p) for p in self.version.split("."))
+        if parts == (1, 6):
+            return True  # "1.6" is read as the latest 1.6, which has it
+        return parts + (0,) * (3 - len(parts)) >= (1, 6, 3)
+
     elixir_version: str = Field(
         "1.16",
         pattern=r"^\d+\.\d+(\.\d+)?$",
@@ -1956,6 +1969,16 @@ class InferaConfig(_Model):
     def warnings(self) -> list[tuple[str, str]]:
         """Advice that does not block a deploy, as (key path, message)."""
         out: list[tuple[str, str]] = []
+        if not self.framework.has_gen_release:
+            out.append(
+                (
+                    "framework.version",
+                    f"Phoenix {self.framework.version} has no `mix phx.gen.release` (added in "
+                    "1.6.3): the release needs rel/overlays/bin/server, rel/overlays/bin/migrate "
+                    "and a release module with migrate/0; `phxstack init --generate` writes "
+                    "them, or upgrade to 1.6.3+ and run `mix phx.gen.release`",
+                )
+            )
         budget = self.connection_budget()
         if budget is not None and budget.exceeded:
             out.append(("database.pool_size", budget.message()))

@@ -200,8 +200,8 @@ def _framework(d: Decisions, det: Detection) -> None:
             d.ask(
                 "framework.version",
                 det.phoenix.value,
-                f"{_sig(det.phoenix)}: releases here need Phoenix 1.7 (phx.gen.release); "
-                "upgrade the app, or is this version right?",
+                f"{_sig(det.phoenix)}: this program deploys Phoenix 1.5 or later; upgrade "
+                "the app, or is this version right?",
             )
     else:
         d.ask("framework.version", "1.7", "no :phoenix dependency found in mix.exs; which Phoenix?")

@@ -347,3 +347,20 @@ def test_cloud_run_liveness_goes_to_the_apps_shallow_route(
     hc = cfg.deployment.health_check
     # The deep check (it queries the database) gates traffic; the shallow one restarts.
     assert (hc.path, hc.liveness.type, hc.liveness.path) == ("/health", "http", "/health/live")
+
+
+@pytest.mark.parametrize(("requirement", "written"), [("~> 1.5.9", "1.5"), ("~> 1.6.2", "1.6")])
+def test_init_writes_a_detected_phoenix_1_5_or_1_6_as_a_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], requirement: str, written: str
+) -> None:
+    app = tmp_path / "app"
+    shutil.copytree(FIXTURES / "fly_toml", app, symlinks=True)
+    mix = app / "mix.exs"
+    mix.write_text(
+        re.sub(r'\{:phoenix, "[^"]*"\}', f'{{:phoenix, "{requirement}"}}', mix.read_text())
+    )
+    code, _, err, infra = init(tmp_path, "fly_toml", "fly", capsys)
+    assert code == 0, err
+    text = (infra / "infera.yaml").read_text()
+    assert re.search(rf"^  version: '{re.escape(written)}'  # mix\.exs:\d+", text, re.M), text
+    assert load_config(infra / "infera.yaml", None).framework.version == written

@@ -113,13 +113,13 @@ INVALID: list[tuple[dict[str, Any], str, Any, str, str]] = [
     (FLY, "framework", "phoenix", "framework", "expected a mapping"),
     (FLY, "framework.name", "rails", "framework.name", "'rails' is not one of 'phoenix'"),
     (FLY, "framework.version", 1.7, "framework.version", "quote it if it looks like a number"),
-    (FLY, "framework.version", "1.x", "framework.version", "Phoenix 1.7 or later"),
+    (FLY, "framework.version", "1.x", "framework.version", "Phoenix 1.5 or later"),
     (FLY, "framework.elixir_version", "latest", "framework.elixir_version", "like '1.16'"),
     (FLY, "app.path", 5, "app.path", "expected text, got 5"),
     (FLY, "app.dockerfile", ["Dockerfile"], "app.dockerfile", "expected text, got a list"),
     (FLY, "app.image", "", "app.image", "cannot be empty or contain spaces"),
     (FLY, "app.image", "ghcr.io/a/b :1", "app.image", "cannot be empty or contain spaces"),
-    (FLY, "framework.version", "1.6", "framework.version", "Phoenix 1.7 or later"),
+    (FLY, "framework.version", "1.4", "framework.version", "Phoenix 1.5 or later"),
     (
         FLY,
         "deployment.health_check.timeout",
@@ -354,3 +354,29 @@ def test_switching_provider_lists_every_section_that_must_follow() -> None:
 def test_tigris_versioning_is_a_warning_not_silence() -> None:
     config = load({**FLY, "storage": {"provider": "tigris", "versioning": True}})
     assert dict(config.warnings())["storage.versioning"].startswith("has no effect on Tigris")
+
+
+# ---- Phoenix versions (#9 point 6) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "has_gen_release"),
+    [("1.5", False), ("1.5.14", False), ("1.6.0", False), ("1.6.2", False), ("1.6", True),
+     ("1.6.3", True), ("1.7", True), ("1.7.14", True), ("1.8", True)],
+)  # fmt: skip
+def test_phoenix_1_5_and_later_are_accepted_and_the_old_ones_warned(
+    version: str, has_gen_release: bool
+) -> None:
+    cfg = load({**FLY, "framework": {"version": version}})
+    assert cfg.framework.version == version
+    assert cfg.framework.has_gen_release is has_gen_release
+    warned = [m for k, m in cfg.warnings() if k == "framework.version"]
+    if has_gen_release:
+        assert warned == []
+    else:
+        assert warned == [
+            f"Phoenix {version} has no `mix phx.gen.release` (added in 1.6.3): the release needs "
+            "rel/overlays/bin/server, rel/overlays/bin/migrate and a release module with "
+            "migrate/0; `phxstack init --generate` writes them, or upgrade to 1.6.3+ and run "
+            "`mix phx.gen.release`"
+        ]
