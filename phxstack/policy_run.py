@@ -26,6 +26,7 @@ def context_for(infera: InferaConfig, stack: str) -> Context:
         stack=stack,
         production=infera.production,
         health_check_path=infera.deployment.health_check.path,
+        health_check_type=infera.deployment.health_check.type,
         overrides=dict(infera.overrides.policies),
     )
 

@@ -90,6 +90,8 @@ class Context:
     stack: str
     production: bool | None = None  # None: decided by the stack name
     health_check_path: str = "/health"
+    # deployment.health_check.type: http, tcp (a TCP startup probe is the check) or none.
+    health_check_type: str = "http"
     min_pool_size: int = SEED_POOL_SIZE
     liveview: bool = True
     # infera.yaml `overrides.policies`: policy name -> the reason it is not checked.
@@ -323,9 +325,16 @@ def health_check(resources: Sequence[Resource], ctx: Context) -> list[Finding]:
     out = []
     for r in _of_type(resources, CLOUD_RUN_SERVICE):
         for c in _containers(r):
-            # The startup probe gates traffic and checks the configured (deep) path.
+            # The startup probe gates traffic and checks the configured (deep) path; an app
+            # configured for a TCP check (no health route) needs the TCP probe instead, and
+            # one configured for none keeps Cloud Run's own (validate warns in production).
             path = _get(c, "startupProbe", "httpGet", "path")
-            if path is None:
+            if ctx.health_check_type == "tcp":
+                if _get(c, "startupProbe", "tcpSocket") is None:
+                    out.append(Finding(r, f"container {c.get('name')!r} has no TCP startupProbe"))
+            elif ctx.health_check_type == "none":
+                pass
+            elif path is None:
                 out.append(Finding(r, f"container {c.get('name')!r} has no HTTP startupProbe"))
             elif _known(path) and path != want:
                 out.append(Finding(r, f"startupProbe checks {path!r}, not {want!r}"))
@@ -755,7 +764,13 @@ _PRODUCTION_PROPERTY = {
 }
 _OWN_PROPERTIES: dict[str, dict[str, dict[str, Any]]] = {
     "health-check-configured": {
-        "path": {"type": "string", "default": "/health", "description": "health_check.path"}
+        "path": {"type": "string", "default": "/health", "description": "health_check.path"},
+        "type": {
+            "type": "string",
+            "enum": ["http", "tcp", "none"],
+            "default": "http",
+            "description": "health_check.type",
+        },
     },
     "database-pool-size": {"minimum": {"type": "integer", "default": SEED_POOL_SIZE, "minimum": 1}},
     "liveview-request-timeout": {"liveView": {"type": "boolean", "default": True}},
@@ -793,6 +808,7 @@ def context_from_config(
         stack=stack,
         production=production if isinstance(production, bool) else None,
         health_check_path=str(config.get("path", "/health")),
+        health_check_type=str(config.get("type", "http")),
         min_pool_size=int(config.get("minimum", SEED_POOL_SIZE)),
         liveview=bool(config.get("liveView", True)),
         overrides={policy: str(reason)} if overridden and policy is not None else {},
@@ -807,6 +823,7 @@ def pack_config(ctx: Context) -> dict[str, dict[str, Any]]:
     """
     values = {
         "path": ctx.health_check_path,
+        "type": ctx.health_check_type,
         "minimum": ctx.min_pool_size,
         "liveView": ctx.liveview,
     }

@@ -191,6 +191,24 @@ def test_configured_path_is_the_one_required() -> None:
     ]
 
 
+def test_a_tcp_check_is_required_as_configured_and_none_requires_none() -> None:
+    # An app configured for a TCP check (no health route) is judged by its TCP startup probe.
+    rs = resources("gcp", "prod")
+    c = container(rs)
+    tcp = Context("prod", health_check_type="tcp")
+    assert found("health-check-configured", rs, tcp) == [
+        (SERVICE_NAME, "container 'app' has no TCP startupProbe")
+    ]
+    c["startupProbe"] = {"tcpSocket": {"port": 4000}, "periodSeconds": 10}
+    assert found("health-check-configured", rs, tcp) == []
+    # Configured for none: no startup probe is the configuration, not a mistake.
+    del c["startupProbe"]
+    assert found("health-check-configured", rs, Context("prod", health_check_type="none")) == []
+    assert found("health-check-configured", rs) == [
+        (SERVICE_NAME, "container 'app' has no HTTP startupProbe")
+    ]
+
+
 def test_fly_toml_without_checks_or_on_another_path_is_a_violation() -> None:
     rs = resources("fly", "prod")
     edit_fly_toml(rs, lambda d: d["http_service"]["checks"][0].update(path="/"))

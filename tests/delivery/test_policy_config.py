@@ -116,6 +116,7 @@ def test_cli_prints_the_config_for_the_stack() -> None:
         "enforcementLevel": "mandatory",
         "production": True,
         "path": "/health",
+        "type": "http",
     }
 
 
