@@ -506,10 +506,35 @@ def validate_all(
     return configs
 
 
+def _shared_domain_warning(raw: Document, stack: str | None, config: InferaConfig) -> list[Problem]:
+    """A top-level `domain` reaches every stack: a non-production one would ask for a
+    certificate for the production host (and point PHX_HOST at it)."""
+    if stack is None or config.domain is None or config.is_production:
+        return []
+    envs = raw.data.get("environments")
+    overlay = envs.get(stack) if isinstance(envs, dict) else None
+    if isinstance(overlay, dict) and "domain" in overlay:
+        return []  # the stack chose its own
+    line, col = raw.place(("domain",))
+    return [
+        Problem(
+            raw.file,
+            line,
+            col,
+            "domain",
+            f"warning: domain {config.domain} is set for every stack, so {stack!r} (not "
+            "production) requests a certificate for that host and sets PHX_HOST to it; move "
+            f"domain under environments.<prod stack>, or give environments.{stack}.domain its "
+            "own host (or null)",
+        )
+    ]
+
+
 def warning_problems(doc_path: Path, stack: str | None, config: InferaConfig) -> list[Problem]:
     """The config's non-blocking advice, placed in the file like errors are."""
-    doc = for_stack(read_document(doc_path), stack)
-    out = []
+    raw = read_document(doc_path)
+    doc = for_stack(raw, stack)
+    out = _shared_domain_warning(raw, stack, config)
     for key, message in config.warnings():
         path: Path_ = tuple(int(p) if p.isdigit() else p for p in key.split("."))
         line, col = doc.place(path, key=True)
