@@ -149,3 +149,74 @@ def context_digest(path: Path, dockerfile: str = "Dockerfile") -> str:
         h.update(rel.encode() + b"\0" + kind + b"\0")
         h.update(str(len(payload)).encode() + b"\0" + payload)
     return h.hexdigest()
+
+
+# mix phx.gen.release's Dockerfile copies the release to /app, so /app/bin holds the release's
+# own script and every file of rel/overlays/bin (Phoenix's release generator templates).
+RELEASE_BIN = "/app/bin/"
+OVERLAY_BIN = "rel/overlays/bin/"
+_MIX_APP = re.compile(r"\bapp:\s*:([a-z_][a-z0-9_]*)")
+_KEYWORD = re.compile(r"([a-z_][a-z0-9_]*):\s*\[")
+
+
+def _top_level_keys(text: str) -> set[str]:
+    """Keyword keys of the first list in `text` (`[a: [...], b: [...]]` -> {a, b})."""
+    start = text.find("[")
+    if start < 0:
+        return set()
+    names: set[str] = set()
+    depth = 0
+    i = start
+    while i < len(text):
+        ch = text[i]
+        if ch in "[{(":
+            depth += 1
+        elif ch in "]})":
+            depth -= 1
+            if depth == 0:
+                break
+        elif depth == 1 and (m := _KEYWORD.match(text, i)) and not text[i - 1].isalnum():
+            names.add(m.group(1))
+            i = m.end() - 1
+            continue
+        i += 1
+    return names
+
+
+def release_names(path: Path) -> set[str]:
+    """The release names mix.exs can build: the app's name, and each `releases:` entry."""
+    mix = path / "mix.exs"
+    if not mix.is_file():
+        return set()
+    text = mix.read_text(encoding="utf-8", errors="replace")
+    names = set(_MIX_APP.findall(text))
+    releases = text.split("releases:", 1)
+    if len(releases) == 2:
+        names |= _top_level_keys(releases[1])
+    return names
+
+
+def missing_command(path: Path, dockerfile: str, argv: list[str]) -> str | None:
+    """Why `argv` cannot run from the image built from `path`, when that is known without
+    building; None when it is there or cannot be told.
+
+    Only `/app/bin/NAME` is judged, and only for a Phoenix release (a mix.exs in the context):
+    NAME is then the release's own script or must come from rel/overlays/bin/NAME.
+    """
+    if not argv or not argv[0].startswith(RELEASE_BIN) or not (path / "mix.exs").is_file():
+        return None
+    name = argv[0][len(RELEASE_BIN) :]
+    if "/" in name or name in release_names(path):
+        return None
+    overlay = OVERLAY_BIN + name
+    if overlay in context_files(path, dockerfile):
+        return None
+    why = (
+        "is left out by .dockerignore"
+        if (path / overlay).is_file()
+        else "is not in the build context"
+    )
+    return (
+        f"{argv[0]} is neither the release's own script nor an overlay: {overlay} {why}, "
+        "and mix phx.gen.release copies rel/overlays/bin to /app/bin"
+    )

@@ -45,7 +45,9 @@ OUTPUTS: dict[str, OutputSpec] = {
     "redis_host": OutputSpec("string | null", "Redis host (Upstash name on Fly).", ("fly", "gcp")),
     "redis_port": OutputSpec("int | null", "Redis port.", ("gcp",)),
     "bucket_name": OutputSpec(
-        "string | null", "Object storage bucket for uploads.", ("fly", "gcp")
+        "string | null",
+        "Object storage bucket for uploads (the first of storage.buckets).",
+        ("fly", "gcp"),
     ),
     "service_account_email": OutputSpec(
         "string", "Runtime service account the app runs as.", ("gcp",)

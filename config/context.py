@@ -177,6 +177,39 @@ def supplied_generated_warnings(
     return out
 
 
+def command_warnings(config_path: Path, stack: str | None, infera: InferaConfig) -> list[str]:
+    """Configured migrate and start commands the image will not have, as far as the build
+    context shows without building (`components.build_context.missing_command`)."""
+    from components.build_context import missing_command
+    from config.loader import for_stack, read_document
+
+    if infera.app.image is not None:
+        return []
+    context = (config_path.resolve().parent / infera.app.path).resolve()
+    if not (context / infera.app.dockerfile).is_file():
+        return []  # reported by deploy_problems
+    d = infera.deployment
+    commands: list[tuple[tuple[str | int, ...], list[str]]] = []
+    if infera.runs_migrations:
+        commands.append((("migrations", "command"), infera.migrations.command))
+    if d.command:
+        commands.append((("deployment", "command"), d.command))
+    commands += [
+        (("deployment", "processes", n, "command"), p.command) for n, p in d.processes.items()
+    ]
+    out: list[str] = []
+    doc = None
+    for path, argv in commands:
+        why = missing_command(context, infera.app.dockerfile, argv)
+        if why is None:
+            continue
+        doc = doc or for_stack(read_document(config_path), stack)
+        line, col = doc.place(path, key=True)
+        key = ".".join(str(p) for p in path)
+        out.append(f"{doc.file}:{line}:{col}: {key}: warning: {why}")
+    return out
+
+
 def deploy_warnings(stack: str, infera: InferaConfig, gcp_project_number: str | None) -> list[str]:
     """Advice about a stack's Pulumi config, as `validate` and `plan` print it."""
     if infera.provider != "gcp" or infera.phx_host is not None or gcp_project_number:

@@ -115,6 +115,10 @@ def _fly_sizes() -> dict[str, FlySize]:
 FLY_SIZES: dict[str, FlySize] = _fly_sizes()
 # Fly allocates memory in 256 MB steps (fly-go `MachineGuest` validation).
 FLY_MEMORY_STEP_MIB = 256
+# flyctl lowers a [[services]] / [http_service] check's interval, timeout or grace period above
+# one minute to one minute, and refuses a machine check timeout above 60 s
+# (internal/appconfig/validation.go).
+FLY_SERVICE_CHECK_MAX_S = 60.0
 
 # Cloud Run CPU -> memory bounds in MiB (Cloud Run docs, "memory limits" page
 # and the pulumi_gcp 10.2 docstring: 4 CPUs need >= 2Gi, 6 or more need >= 4Gi).

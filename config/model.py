@@ -420,8 +420,9 @@ class HealthCheck(_Model):
 
     type: Literal["http", "tcp", "none"] = Field(
         "http",
-        description="http (a request to `path`), tcp (the port accepts a connection) or none "
-        "(no check of ours; Cloud Run keeps its default TCP startup probe).",
+        description="http (a request to `path`), tcp (the port accepts a connection; Fly: "
+        "[[services.tcp_checks]]) or none (no check of ours; Cloud Run keeps its default TCP "
+        "startup probe).",
     )
     path: str = Field(
         "/health", pattern=r"^/", description="HTTP path that returns 200 when healthy (http)."
@@ -614,10 +615,16 @@ class Volume(_Model):
         "FUSE) or nfs (Cloud Run: an NFS share such as Filestore).",
     )
     size: SizeMiB | None = Field(
-        None, description="Fly: initial size of each machine's volume, whole GB (default 1gb)."
+        None,
+        description="Fly: initial size of each machine's volume, whole GB (default 1gb; "
+        "fly.toml initial_size).",
     )
     snapshot_retention: int | None = Field(
-        None, ge=1, le=60, description="Fly: days of daily snapshots kept (Fly's default 5)."
+        None,
+        ge=1,
+        le=60,
+        description="Fly: days of daily snapshots kept (Fly's default 5); flyctl sets it only "
+        "on the first deploy's volume, so only with one machine.",
     )
     bucket: str | None = Field(
         None, description="gcs: the `storage.buckets` entry (its id) to mount."
@@ -723,8 +730,9 @@ class Deployment(_Model):
     )
     regions: dict[str, int] = Field(
         default_factory=dict,
-        description="Fly: more regions beside `region`, each with its machine count, e.g. "
-        "{lhr: 1, syd: 1}. Cloud Run serves a service from one region.",
+        description="Fly: more regions beside `region`, each with its web machine count, e.g. "
+        "{lhr: 1, syd: 1} (one `fly scale count` per region). Cloud Run serves a service from "
+        "one region.",
         json_schema_extra={"additionalProperties": {"type": "integer", "minimum": 0}},
     )
     command: Command | None = Field(
@@ -749,8 +757,9 @@ class Deployment(_Model):
     )
     auto_rollback: bool | None = Field(
         None,
-        description="Fly: roll back a machine whose new version fails its checks ([experimental] "
-        "auto_rollback). Cloud Run always keeps the old revision until the new one starts.",
+        description="Whether a release that fails its checks is rolled back. Fly: only "
+        "strategy bluegreen does (flyctl ignores [experimental] auto_rollback), so true needs "
+        "bluegreen. Cloud Run always keeps the old revision until the new one starts.",
     )
     statics: list[Static] = Field(
         default_factory=list, description="Fly: static files the proxy serves ([[statics]])."
@@ -1159,6 +1168,7 @@ class InferaConfig(_Model):
             self._check_buckets,
             self._check_derived_names,
             self._check_billing,
+            self._check_fly_shapes,
         ):
             try:
                 check()
@@ -1508,6 +1518,105 @@ class InferaConfig(_Model):
                     "bluegreen starts a second set of machines beside the first, and a Fly "
                     "volume attaches to one machine only; use rolling or immediate",
                 )
+
+    def _check_fly_shapes(self) -> None:
+        """What flyctl would reject, silently clamp or silently ignore in the app shape."""
+        if self.provider != "fly":
+            return
+        problems: list[At] = []
+        d = self.deployment
+        if self.app.image is not None and self.app.build != Build():
+            problems.append(
+                At(
+                    "app.build",
+                    "app.image is a prebuilt image, so nothing is built and build arguments "
+                    "and target would be ignored; drop app.build, or drop app.image to build "
+                    "app.path",
+                )
+            )
+        if d.auto_rollback is True and d.strategy != "bluegreen":
+            # flyctl ad0172fa reads [experimental] auto_rollback (appconfig/config.go) and never
+            # acts on it; only the bluegreen strategy rolls back (deploy/strategy_bluegreen.go).
+            problems.append(
+                At(
+                    "deployment.auto_rollback",
+                    f"flyctl does not roll back a {d.strategy} deploy (it reads "
+                    "[experimental] auto_rollback and ignores it); set strategy: bluegreen, "
+                    "which removes the new machines when they fail their checks, or drop "
+                    "auto_rollback",
+                )
+            )
+        if d.auto_rollback is False and d.strategy == "bluegreen":
+            problems.append(
+                At(
+                    "deployment.auto_rollback",
+                    "a bluegreen deploy always removes new machines that fail their checks; "
+                    "use strategy: rolling to keep them, or drop auto_rollback",
+                )
+            )
+        hc = d.health_check
+        for key in ("interval", "timeout", "grace_period"):
+            if hc.type != "none" and getattr(hc, key) > limits.FLY_SERVICE_CHECK_MAX_S:
+                # appconfig/validation.go validateSingleServiceCheckDuration: lowered to 1m.
+                problems.append(
+                    At(
+                        f"deployment.health_check.{key}",
+                        "Fly lowers service check durations above 1 minute to 1 minute; use "
+                        "60s or less",
+                    )
+                )
+        for name, process in d.processes.items():
+            pc = process.health_check
+            if pc.type != "none" and pc.timeout > limits.FLY_SERVICE_CHECK_MAX_S:
+                # appconfig/validation.go validateChecksSection: "maximum is 60 seconds".
+                problems.append(
+                    At(
+                        ("deployment", "processes", name, "health_check", "timeout"),
+                        "Fly machine checks time out after 60 seconds at most; use 60s or less",
+                    )
+                )
+        machines = {WEB_PROCESS: d.machines.count + sum(d.regions.values())}
+        machines |= {n: p.count for n, p in d.processes.items()}
+        for i, v in enumerate(d.volumes):
+            if (
+                v.snapshot_retention is not None
+                and sum(machines.get(g, 0) for g in v.processes) > 1
+            ):
+                problems.append(
+                    At(
+                        ("deployment", "volumes", i, "snapshot_retention"),
+                        "flyctl sets snapshot_retention only on the volume the first deploy "
+                        "creates (deploy/deploy_first.go); the volumes `fly scale count` creates "
+                        "for the other machines keep Fly's default of 5 days "
+                        "(scale/machine_defaults.go). Drop it, or set it on each volume with "
+                        "`fly volumes update --snapshot-retention`",
+                    )
+                )
+        seen: dict[tuple[int, str], int] = {}
+        for i, port in enumerate(d.ports):
+            path: tuple[str | int, ...] = ("deployment", "ports", i)
+            if port.port in (80, 443) and port.protocol == "tcp":
+                problems.append(
+                    At(
+                        (*path, "port"),
+                        f"port {port.port} is the HTTP service's (80 and 443 serve app.port); "
+                        "pick another public port",
+                    )
+                )
+            listened = (port.port, port.protocol)
+            if listened in seen:
+                problems.append(
+                    At((*path, "port"), f"{port.protocol} port {port.port} is listed twice")
+                )
+            seen[listened] = i
+            if port.protocol == "udp" and port.handlers:
+                problems.append(
+                    At(
+                        (*path, "handlers"),
+                        "Fly's proxy has no handlers for UDP; drop handlers for a udp port",
+                    )
+                )
+        _raise_all(problems)
 
     def _check_buckets(self) -> None:
         st = self.storage

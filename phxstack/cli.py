@@ -147,7 +147,7 @@ def _supplied_generated_warnings(
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from config.context import PROJECT, deploy_problems, deploy_warnings
+    from config.context import PROJECT, command_warnings, deploy_problems, deploy_warnings
     from config.errors import ConfigError
     from config.loader import validate_all, warning_problems
     from phxstack.stackfile import read_stack_file
@@ -175,6 +175,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         stack_warnings += deploy_warnings(
             stack, infera, stack_file.plain.get(f"{PROJECT}:gcpProjectNumber")
         ) + _supplied_generated_warnings(args.config, infera, stack_file, stack)
+        stack_warnings += [
+            w for w in command_warnings(args.config, stack, infera) if w not in stack_warnings
+        ]
     if problems:
         raise ConfigError(problems)
     warnings: list[str] = _stack_warnings(args) + stack_warnings

@@ -77,6 +77,22 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def _placements(resources: list[dict[str, Any]]) -> list[str]:
+    """Which process group runs where, from the Fly Scale resources (one per group and region);
+    shown only when there is more than the web process in one region."""
+    scales = [r["inputs"] for r in resources if r["type"].endswith("dynamic/fly:Scale")]
+    if len(scales) < 2:
+        return []
+    where: dict[str, list[str]] = {}
+    for inputs in scales:
+        group = str(inputs.get("process_group") or "app")
+        where.setdefault(group, []).append(f"{inputs.get('region')} x{_show(inputs.get('count'))}")
+    return ["", "Processes (machines per region):"] + [
+        f"    {group}{' (web)' if group == 'app' else ''}: {', '.join(places)}"
+        for group, places in where.items()
+    ]
+
+
 def render_text(plan: dict[str, Any], warnings: list[str] | None = None) -> str:
     resources = plan["resources"]
     names = {r["urn"]: r["name"] for r in resources}
@@ -127,6 +143,7 @@ def render_text(plan: dict[str, Any], warnings: list[str] | None = None) -> str:
             kind = where.get("kind", "") if isinstance(where, dict) else ""
             name = where.get("name", "") if isinstance(where, dict) else where
             lines.append(f"    {process}: {_PROCESS_KINDS.get(kind, kind)} {_show(name)}")
+    lines += _placements(resources)
     lines += ["", "Outputs:"]
     for key, value in plan["outputs"].items():
         lines.append(f"    {key}: {_show(value)}")

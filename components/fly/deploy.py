@@ -142,6 +142,7 @@ class Deploy(dynamic.Resource, module="fly", name="Deploy"):
         build_path: str | None = None,
         dockerfile: str = "Dockerfile",
         wait_timeout: str = "5m",
+        strategy: str = "rolling",
         runner: RunnerSettings | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -152,7 +153,7 @@ class Deploy(dynamic.Resource, module="fly", name="Deploy"):
             "image": image,
             "build_path": build_path,
             "dockerfile": dockerfile,
-            "strategy": "rolling",
+            "strategy": strategy,
             "wait_timeout": wait_timeout,
             "image_ref": None,
             "release_version": None,

@@ -19,6 +19,7 @@ from pulumi.dynamic import (
     CreateResult,
     DiffResult,
     ReadResult,
+    UpdateResult,
 )
 
 from components.fly.app import AppProvider
@@ -42,6 +43,19 @@ from components.fly.settings import RunnerSettings
 MPG_PLANS = ("basic", "starter", "launch", "scale")
 # Database users a resumed `postgres attach` tries (the app's name, then _2, _3, ...).
 _ATTACH_USERS = 5
+
+
+# The secret `mpg attach` / `postgres attach` set without --variable-name.
+DEFAULT_VARIABLE = "DATABASE_URL"
+
+
+def _variable(props: Mapping[str, Any]) -> str:
+    return str(props.get("variable_name") or DEFAULT_VARIABLE)
+
+
+def _variable_flag(props: Mapping[str, Any]) -> list[str]:
+    var = _variable(props)
+    return [] if var == DEFAULT_VARIABLE else ["--variable-name", var]
 
 
 def _dying(cluster: Mapping[str, Any]) -> bool:
@@ -116,7 +130,35 @@ class PostgresProvider(FlyProvider):
         # One DATABASE_URL per app: the old attachment must go before a new one is made.
         unmanaged = olds.get("kind") == news.get("kind") == "unmanaged"
         immutable = self._IMMUTABLE_UNMANAGED if unmanaged else self._IMMUTABLE
-        return diff_fields(olds, news, immutable=immutable, delete_before_replace=True)
+        return diff_fields(
+            olds,
+            news,
+            mutable=("variable_name",),
+            immutable=immutable,
+            delete_before_replace=True,
+        )
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """A new env name for the URL: the same value moves to it (staged, like the attach),
+        and the old name is unset. The cluster and its attachment stay as they are."""
+        from components.fly.secrets import SecretsProvider
+
+        old, new = _variable(olds), _variable(news)
+        outs = {**news, "cluster_id": olds.get("cluster_id")}
+        outs["connection_string"] = olds.get("connection_string")
+        if old != new:
+            url = olds.get("connection_string")
+            if not url:
+                raise FlyctlError(
+                    "permanent",
+                    f"the connection string attached as {old} was never printed by flyctl, so it "
+                    f"cannot move to {new}; run `fly secrets unset {old} -a {news['app']}` "
+                    "and attach again",
+                )
+            secrets = SecretsProvider(self.runner)
+            secrets._import(news["app"], {new: url}, True)
+            secrets._unset(news["app"], [old], True)
+        return UpdateResult(outs)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         # What check made whole crosses the wire again as a float (`--volume-size 10.0`).
@@ -208,19 +250,22 @@ class PostgresProvider(FlyProvider):
             cluster_id = str(found["id"])
             attached = [a.get("name") for a in found.get("attached_apps") or []]
         if app not in attached:
-            attach = ["mpg", "attach", cluster_id, "--app", app]
+            # mpg/v2/run_attach.go: the secret is named by --variable-name (default
+            # DATABASE_URL) and printed as "  NAME=URL".
+            var = _variable(p)
+            attach = ["mpg", "attach", cluster_id, "--app", app, *_variable_flag(p)]
             try:
                 out = self._run(attach)
             except FlyctlError as exc:
-                if "already has DATABASE_URL set" not in exc.message:
+                if f"already has {var} set" not in exc.message:
                     raise
                 # An earlier attach set the secret but left no attachment record (a failed
                 # CreateAttachment is only a warning, mpg/v2/run_attach.go), or was cut off
                 # before its output was read. The value cannot be read back to check which
                 # cluster it names, so it is replaced by this cluster's.
-                self._run(["secrets", "unset", "DATABASE_URL", "--app", app, "--stage"])
+                self._run(["secrets", "unset", var, "--app", app, "--stage"])
                 out = self._run(attach)
-            printed = line_value(out, "DATABASE_URL")
+            printed = line_value(out, var)
             if printed:
                 return cluster_id, printed
         status = self._json(["mpg", "status", cluster_id, "--json"])
@@ -258,14 +303,14 @@ class PostgresProvider(FlyProvider):
             try:
                 out = self._run(["postgres", "attach", name, "--app", app, "--yes", *named])
             except FlyctlError as exc:
-                if "already contains a secret named DATABASE_URL" in exc.message:
+                if f"already contains a secret named {_variable(p)}" in exc.message:
                     # An earlier, interrupted run attached it; the URL was printed only then.
                     return name, None
                 taken = "already exists. Please specify a new database user" in exc.message
                 if taken and n < _ATTACH_USERS:
                     continue
                 raise
-            return name, line_value(out, "DATABASE_URL")
+            return name, line_value(out, _variable(p))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -288,7 +333,7 @@ class PostgresProvider(FlyProvider):
         return ReadResult(id_, dict(props))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        unset = ["secrets", "unset", "DATABASE_URL", "--app", props["app"], "--stage"]
+        unset = ["secrets", "unset", _variable(props), "--app", props["app"], "--stage"]
         steps = (
             [unset] if props.get("kind") == "mpg" else [unset, ["apps", "destroy", id_, "--yes"]]
         )
@@ -326,6 +371,7 @@ class Postgres(dynamic.Resource, module="fly", name="Postgres"):
         vm_size: str = "shared-cpu-1x",
         vm_memory_mb: int = 1024,
         cluster_size: int = 1,
+        variable_name: str = DEFAULT_VARIABLE,
         runner: RunnerSettings | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -344,6 +390,9 @@ class Postgres(dynamic.Resource, module="fly", name="Postgres"):
             "cluster_id": None,
             "connection_string": None,
         }
+        if variable_name != DEFAULT_VARIABLE:
+            # Only when set, so stacks on the default register exactly what they did before.
+            props["variable_name"] = variable_name
         super().__init__(
             PostgresProvider(runner),
             resource_name,

@@ -50,7 +50,12 @@ class ScaleProvider(FlyProvider):
         # What check made whole crosses the wire again as a float (`scale count 3.0`).
         props = whole_numbers(props, "count")
         app, count, region = props["app"], props["count"], props["region"]
-        self._run(["scale", "count", str(count), "--app", app, "--region", region, "--yes"])
+        args = ["scale", "count", str(count), "--app", app, "--region", region, "--yes"]
+        # With --region, flyctl counts and changes only that region's machines of the group
+        # (scale/count_machines.go convergeGroupCounts), so each region is its own call.
+        if props.get("process_group"):
+            args += ["--process-group", props["process_group"]]
+        self._run(args)
         return props
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -66,7 +71,12 @@ class ScaleProvider(FlyProvider):
             if exc.kind == "not_found":
                 return ReadResult("", {})
             raise
-        count = next((g["Count"] for g in groups if g.get("Process") == "app"), 0)
+        group = props.get("process_group") or "app"
+        found = next((g for g in groups if g.get("Process") == group), None)
+        count = 0
+        if found is not None:
+            regions = found.get("Regions") or {}
+            count = regions.get(props["region"], 0) if regions else found.get("Count", 0)
         return ReadResult(id_, {**props, "count": count})
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
@@ -75,7 +85,7 @@ class ScaleProvider(FlyProvider):
 
 
 class Scale(dynamic.Resource, module="fly", name="Scale"):
-    """The number of app machines in the primary region."""
+    """The number of machines of one process group (default: the web one) in one region."""
 
     count: pulumi.Output[int]
 
@@ -86,8 +96,11 @@ class Scale(dynamic.Resource, module="fly", name="Scale"):
         app: pulumi.Input[str],
         count: pulumi.Input[int],
         region: str,
+        process_group: str | None = None,
         runner: RunnerSettings | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {"app": app, "count": count, "region": region}
+        if process_group is not None:
+            props["process_group"] = process_group
         super().__init__(ScaleProvider(runner), resource_name, props, resource_options(opts))

@@ -11,6 +11,7 @@ every secret is staged before it, and `scale count` needs a finished release.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -21,7 +22,7 @@ import pulumi_random as random
 
 from components.build_context import context_digest
 from components.fly import resources as fly
-from components.fly.settings import FlyStackArgs, fly_args
+from components.fly.settings import FlyStackArgs, fly_args, url_part
 from components.fly.toml import render, render_for_trigger
 from components.outputs import OUTPUTS
 
@@ -60,6 +61,14 @@ def database_identity(kind: str, cluster_id: str | None, connection_string: str 
     return f"{kind}\0{cluster_id or ''}\0{url}"
 
 
+def _part(part: str, url: str | None) -> str:
+    return url_part(url, part)
+
+
+def _key(flyctl_name: str, credentials: dict[str, str] | None) -> str:
+    return (credentials or {})[flyctl_name]
+
+
 class PhoenixFly(pulumi.ComponentResource):
     """A Phoenix app on Fly.io with its Postgres, Redis, Tigris bucket, secrets and domain."""
 
@@ -94,6 +103,7 @@ class PhoenixFly(pulumi.ComponentResource):
                 vm_size=db.vm_size,
                 vm_memory_mb=db.vm_memory_mb,
                 cluster_size=db.cluster_size,
+                variable_name=db.variable_name,
                 runner=r,
                 opts=pulumi.ResourceOptions.merge(keep, on_app),
             )
@@ -111,15 +121,20 @@ class PhoenixFly(pulumi.ComponentResource):
                 # Protected like Memorystore on GCP: apps keep more than PubSub traffic in it.
                 opts=keep,
             )
-        storage = None
-        if args.storage is not None:
-            storage = fly.Storage(
-                f"{name}-storage",
+        buckets: list[tuple[Any, Any]] = []
+        for bucket in [args.storage, *args.more_buckets] if args.storage else []:
+            logical = f"{name}-storage" if bucket.id == "uploads" else f"{name}-storage-{bucket.id}"
+            made = fly.Storage(
+                logical,
                 app=app.name,
-                name=args.storage.name,
+                name=bucket.name,
+                org=args.org if bucket.detached else None,
+                detached=bucket.detached,
                 runner=r,
                 opts=pulumi.ResourceOptions.merge(keep, on_app),
             )
+            buckets.append((bucket, made))
+        storage = buckets[0][1] if buckets else None
 
         # Generated once and kept in state: a new cookie would split old and new nodes during
         # a rolling deploy, and a new key base would sign everyone out. A value the user
@@ -135,7 +150,16 @@ class PhoenixFly(pulumi.ComponentResource):
                 ).result
         values |= args.supplied_secrets
         if redis is not None:
-            values["REDIS_URL"] = redis.url
+            values[args.redis_env] = redis.url
+        if database is not None and args.database is not None:
+            url = database.connection_string
+            for part, env_name in args.database.parts.items():
+                values[env_name] = pulumi.Output.secret(url.apply(functools.partial(_part, part)))
+        for bucket, made in buckets:
+            for flyctl_name, env_name in bucket.env.items():
+                values[env_name] = pulumi.Output.secret(
+                    made.credentials.apply(functools.partial(_key, flyctl_name))
+                )
         secrets = fly.Secrets(
             f"{name}-secrets", app=app.name, values=values, stage=True, runner=r, opts=on_app
         )
@@ -164,9 +188,12 @@ class PhoenixFly(pulumi.ComponentResource):
         trigger_toml = render_for_trigger(args.toml)
         database_id: pulumi.Input[str] = ""
         if database is not None and args.database is not None:
-            db_kind = args.database.kind
+            db_kind, var = args.database.kind, args.database.variable_name
+            # The env name joins only when it is not the default, so existing stacks keep their
+            # trigger; a rename moves a staged secret, which only a deploy delivers.
+            suffix = "" if var == "DATABASE_URL" else f"\0{var}"
             database_id = pulumi.Output.all(database.cluster_id, database.connection_string).apply(
-                lambda x: database_identity(db_kind, x[0], x[1])
+                lambda x: database_identity(db_kind, x[0], x[1]) + suffix
             )
         # Secret: it is a function of the secret digests and the connection string, so it is
         # as revealing as they are.
@@ -175,7 +202,8 @@ class PhoenixFly(pulumi.ComponentResource):
         )
         trigger: pulumi.Output[str] = pulumi.Output.secret(plain)
         before_deploy: list[pulumi.Resource] = [app, secrets, *ips]
-        before_deploy += [x for x in (database, storage) if x is not None]
+        before_deploy += [x for x in (database,) if x is not None]
+        before_deploy += [made for _, made in buckets]
         deploy = fly.Deploy(
             f"{name}-deploy",
             app=app.name,
@@ -185,6 +213,7 @@ class PhoenixFly(pulumi.ComponentResource):
             build_path=args.build_path,
             dockerfile=args.dockerfile,
             wait_timeout=args.wait_timeout,
+            strategy=args.strategy,
             runner=r,
             opts=pulumi.ResourceOptions(parent=self, depends_on=before_deploy),
         )
@@ -196,6 +225,19 @@ class PhoenixFly(pulumi.ComponentResource):
             runner=r,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[deploy]),
         )
+        # One at a time: each `scale count` leases machines of the same app.
+        previous: pulumi.Resource = scale
+        for more in args.more_scales:
+            web = more.process_group == "app"
+            previous = fly.Scale(
+                f"{name}-scale-{more.region}" if web else f"{name}-{more.process_group}-scale",
+                app=app.name,
+                count=more.count,
+                region=more.region,
+                process_group=None if web else more.process_group,
+                runner=r,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[previous]),
+            )
 
         self.app = app
         self.deploy = deploy

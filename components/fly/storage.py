@@ -21,6 +21,8 @@ from components.fly.base import (
     FlyProvider,
     check_app,
     diff_fields,
+    line_value,
+    malformed,
     require,
     resource_options,
 )
@@ -39,12 +41,31 @@ class StorageProvider(FlyProvider):
 
     flyctl sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_S3, AWS_REGION and
     BUCKET_NAME on the app itself and prints them; that output is discarded, never stored.
+
+    `detached` buckets (a second one, or one whose keys the app reads under other names) are
+    created for the org only, `storage create --org ORG --name NAME --yes`: flyctl refuses a
+    second bucket for an app and cannot rename the secrets it sets
+    (extensions/core/core.go), so it prints the keys instead, which are kept only in the
+    secret `credentials` output for the stack's Secrets to deliver.
     """
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures: list[CheckFailure] = []
         require(failures, news, "app", "name")
         check_app(failures, news)
+        if news.get("detached"):
+            require(failures, news, "org")
+        if olds and bool(olds.get("detached")) != bool(news.get("detached")):
+            # Replacing the bucket would lose its objects, and an attached bucket's keys were
+            # set on the app by flyctl and never kept, so they cannot move to other names.
+            failures.append(
+                CheckFailure(
+                    "detached",
+                    f"bucket {news.get('name')}'s keys cannot move between flyctl's default "
+                    "names and the app's own once it exists; keep its env names as they were, "
+                    "or add a bucket with a new id",
+                )
+            )
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -53,6 +74,13 @@ class StorageProvider(FlyProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         app, name = props["app"], props["name"]
+        if props.get("detached"):
+            out = self._run(["storage", "create", "--org", props["org"], "--name", name, "--yes"])
+            # core.go setSecretsFromExtension: "KEY: value" lines after the header line.
+            credentials = {key: line_value(out, key) for key in STORAGE_SECRETS}
+            if not all(credentials.values()):
+                raise malformed("the bucket's keys", ["storage", "create", "--name", name])
+            return CreateResult(name, {**props, "credentials": credentials})
         # `storage create` sets none of its five secrets, and still exits 0, when the app has
         # any of them already (extensions/core/core.go setSecretsFromExtension): the bucket
         # would exist with the app pointing elsewhere. So such an app is refused first.
@@ -106,13 +134,15 @@ class StorageProvider(FlyProvider):
             if exc.kind == "not_found":
                 return ReadResult("", {})
             raise
-        return ReadResult(id_, {"app": props.get("app"), "name": id_})
+        return ReadResult(id_, {**props, "app": props.get("app"), "name": id_})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         # `storage destroy` leaves the credentials it set on the app; stale ones would point
         # the app at a bucket that is gone. Staged: the next deploy drops them from machines.
+        # A detached bucket's keys are the stack's Secrets', which unset them themselves.
         unset = ["secrets", "unset", *STORAGE_SECRETS, "--app", props["app"], "--stage"]
-        for step in (unset, ["storage", "destroy", id_, "--yes"]):
+        steps = [["storage", "destroy", id_, "--yes"]]
+        for step in steps if props.get("detached") else [unset, *steps]:
             try:
                 self._run(step)
             except FlyctlError as exc:
@@ -125,6 +155,8 @@ class Storage(dynamic.Resource, module="fly", name="Storage"):
 
     app: pulumi.Output[str]
     name: pulumi.Output[str]
+    # Detached buckets only: the keys flyctl printed, by its secret names (a secret output).
+    credentials: pulumi.Output[dict[str, str] | None]
 
     def __init__(
         self,
@@ -132,8 +164,18 @@ class Storage(dynamic.Resource, module="fly", name="Storage"):
         *,
         app: pulumi.Input[str],
         name: str,
+        org: str | None = None,
+        detached: bool = False,
         runner: RunnerSettings | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {"app": app, "name": name}
-        super().__init__(StorageProvider(runner), resource_name, props, resource_options(opts))
+        if detached:
+            # Only then, so the app's own bucket registers exactly what it did before.
+            props |= {"org": org, "detached": True, "credentials": None}
+        super().__init__(
+            StorageProvider(runner),
+            resource_name,
+            props,
+            resource_options(opts, ["credentials"] if detached else None),
+        )

@@ -160,7 +160,6 @@ def test_cloud_run_ceilings_are_inclusive_and_do_not_apply_to_fly() -> None:
     load(with_value(GCP, "deployment.concurrency.hard_limit", 1000))
     load(with_value(GCP, "deployment.health_check.interval", "240s"))
     load(with_value(FLY, "deployment.concurrency.hard_limit", 5000))
-    load(with_value(FLY, "deployment.health_check.interval", "5m"))
 
 
 # ---- regions ---------------------------------------------------------------------------------

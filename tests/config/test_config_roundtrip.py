@@ -58,7 +58,10 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
     fly = provider == "fly"
     regions = limits.FLY_REGIONS if fly else limits.GCP_REGIONS
     # Whole milliseconds, so a duration's text form is exact.
-    interval_ms = draw(st.integers(1_001, 240_000))
+    # Fly lowers check durations above a minute (flyctl appconfig/validation.go), so the model
+    # refuses them there; Cloud Run probes go to 240 s.
+    ceiling_s = 60 if fly else 240
+    interval_ms = draw(st.integers(1_001, ceiling_s * 1000))
     timeout_ms = draw(st.integers(1_000, interval_ms - 1))
     hard = draw(st.integers(1, 1000 if not fly else 5000))
     data: dict[str, Any] = {
@@ -71,7 +74,7 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
                 "path": draw(st.sampled_from(["/health", "/healthz", "/up"])),
                 "interval": format_duration(interval_ms / 1000),
                 "timeout": format_duration(timeout_ms / 1000),
-                "grace_period": format_duration(draw(st.integers(0, 240)) * 1.0),
+                "grace_period": format_duration(draw(st.integers(0, ceiling_s)) * 1.0),
             },
             "concurrency": {
                 "type": draw(st.sampled_from(["connections", "requests"])),

@@ -742,6 +742,18 @@ def parse_memory(raw: Any) -> int:
     ]
 
 
+def parse_size_gb(raw: Any) -> int | None:
+    """A mount's initial_size ("3gb", "10GB", 5) in whole GB, as helpers.ParseSize reads it."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, int):
+        return raw
+    m = re.fullmatch(r"\s*(\d+)\s*([gt]?)b?\s*", str(raw).lower())
+    if not m:
+        raise CliError(f"invalid initial_size: {raw}")  # APPROX
+    return int(m.group(1)) * (1024 if m.group(2) == "t" else 1)
+
+
 def guest_for(config: dict[str, Any], group: str, p: Parsed) -> dict[str, Any]:
     vms = config.get("vm") or config.get("compute") or []
     if isinstance(vms, dict):
@@ -1451,11 +1463,16 @@ def cmd_deploy(ctx: Ctx) -> None:
         for _ in range(count):
             m = new_machine(ctx.state, app, group, region, mconfig)
             for mount in mounts:
+                # deploy/deploy_first.go provisionVolumesOnFirstDeploy: the mount's
+                # initial_size, else --volume-initial-size, else 1 GB.
+                size = parse_size_gb(mount.get("initial_size")) or int(
+                    p.get("--volume-initial-size") or 1
+                )
                 vol = {
                     "id": "vol_" + hexid(8),
                     "name": mount["source"],
                     "state": "created",
-                    "size_gb": int(p.get("--volume-initial-size") or 1),
+                    "size_gb": size,
                     "region": region,
                     "zone": "fake",
                     "encrypted": True,
@@ -1463,12 +1480,18 @@ def cmd_deploy(ctx: Ctx) -> None:
                     "attached_alloc_id": None,
                     "created_at": now(),
                     "host_dedication_id": "",
-                    "snapshot_retention": 5,
+                    # deploy_first.go passes the mount's snapshot_retention; Fly's default is 5.
+                    "snapshot_retention": mount.get("snapshot_retention") or 5,
                     "auto_backup_enabled": True,
                 }
                 rec["volumes"].append(vol)
                 m["config"]["mounts"] = [
-                    {"volume": vol["id"], "path": mount["destination"], "name": mount["source"]}
+                    {
+                        "volume": vol["id"],
+                        "path": mount["destination"],
+                        "name": mount["source"],
+                        "size_gb": size,
+                    }
                 ]
             rec["machines"].append(m)
             ctx.warn(f"Creating a new machine {m['id']} [{group}]")
@@ -1516,13 +1539,30 @@ def cmd_scale_count(ctx: Ctx) -> None:
             "this app has no complete releases. Run `fly deploy` to create one and rerun this "
             "command"
         )
+    release = rec["releases"][-1]
+    # scale/count_machines.go: --region lists the regions acted on; without it, every region
+    # with a machine of the app (else the primary region). Counts are per group over those
+    # regions only (convergeGroupCounts), so machines elsewhere are neither counted nor touched.
+    regions = [r for r in (ctx.p.get("--region") or "").split(",") if r]
+    if not regions:
+        regions = sorted({m["region"] for m in rec["machines"]}) or [
+            release["config"].get("primary_region", "iad")
+        ]
     counts = _current_group_counts(rec)
-    default = ctx.p.get("--process-group") or ("app" if "app" in counts else sorted(counts)[0])
+    in_regions = {
+        g: sum(
+            1
+            for m in rec["machines"]
+            if m["config"]["metadata"]["fly_process_group"] == g and m["region"] in regions
+        )
+        for g in counts
+    }
+    default = ctx.p.get("--process-group") or "app"
     wanted: dict[str, int] = {}
     for arg in ctx.p.args:
         group, eq, raw = arg.rpartition("=")
         group = group if eq else default
-        base = counts.get(group, 0)
+        base = in_regions.get(group, 0)
         if re.fullmatch(r"[+-]\d+", raw):
             wanted[group] = max(0, base + int(raw))
         elif re.fullmatch(r"\d+", raw):
@@ -1535,38 +1575,58 @@ def cmd_scale_count(ctx: Ctx) -> None:
             f"Attempting to scale unknown process groups [{' '.join(unknown)}] but valid names "
             f"are [{' '.join(sorted(counts))}]"
         )
-    changes = {g: n for g, n in wanted.items() if counts[g] != n}
+    changes = {g: n for g, n in wanted.items() if in_regions[g] != n}
     if not changes:
         ctx.say("App already scaled to desired state. No need for changes")
         return
     ctx.say(f"App '{ctx.app}' is going to be scaled according to this plan:")
     for g, n in sorted(changes.items()):
-        delta = n - counts[g]
+        delta = n - in_regions[g]
         ctx.say(f"{delta:+d} machines for group '{g}'")
     if not ctx.p.get("--yes"):
         raise CliError("--yes flag must be specified when not running interactively")
     ctx.say("Executing scale plan")
-    release = rec["releases"][-1]
-    region = (ctx.p.get("--region") or "").split(",")[0] or release["config"].get(
-        "primary_region", "iad"
-    )
+    region = regions[0]
     for g, n in sorted(changes.items()):
-        members = [
+        group_machines = [
             m
             for m in rec["machines"]
             if m["config"].get("metadata", {}).get("fly_process_group") == g
         ]
+        members = [m for m in group_machines if m["region"] in regions]
         if n < len(members):
             doomed = {m["id"] for m in members[n:]}
             rec["machines"] = [m for m in rec["machines"] if m["id"] not in doomed]
             for mid in sorted(doomed):
                 ctx.say(f"  Destroyed {mid} group:{g} region:{region}")
             continue
-        template = members[0]["config"] if members else None
+        # The group's first machine, wherever it runs, is the template (computeActions).
+        template = group_machines[0]["config"] if group_machines else None
         if template is None:
             raise CliError(f"No active machines in process group '{g}', check `fly status` output")
         for _ in range(n - len(members)):
             m = new_machine(ctx.state, ctx.app, g, region, template)
+            mounts = template.get("mounts") or []
+            if mounts:
+                # scale/machine_defaults.go CreateVolumeRequest: a new volume of the template
+                # mount's size in the new machine's region (no snapshot_retention is passed).
+                vol = {
+                    "id": "vol_" + hexid(8),
+                    "name": mounts[0]["name"],
+                    "state": "created",
+                    "size_gb": mounts[0].get("size_gb") or 1,
+                    "region": region,
+                    "zone": "fake",
+                    "encrypted": True,
+                    "attached_machine_id": m["id"],
+                    "attached_alloc_id": None,
+                    "created_at": now(),
+                    "host_dedication_id": "",
+                    "snapshot_retention": 5,
+                    "auto_backup_enabled": True,
+                }
+                rec["volumes"].append(vol)
+                m["config"]["mounts"] = [{**mounts[0], "volume": vol["id"]}]
             rec["machines"].append(m)
             ctx.say(f"  Created {m['id']} group:{g} region:{region} size:shared-cpu-1x")
 

@@ -846,3 +846,63 @@ def test_hang_knob_outlasts_a_timeout(fly: Fly) -> None:
 def test_fake_refuses_to_run_without_a_state_dir(fly: Fly) -> None:
     r = fly("version", FLYCTL_FAKE_STATE="<unset>")
     assert (r.returncode, r.stderr) == (2, "fake flyctl: FLYCTL_FAKE_STATE is not set\n")
+
+
+# --------------------------------------------------------------------------- regions, groups, volumes
+WORKER_TOML = (
+    APP_TOML.replace("force_https = true\n", 'force_https = true\nprocesses = ["app"]\n')
+    + """[processes]
+app = ""
+worker = "/app/bin/my_app eval 'MyApp.Worker.run()'"
+[[mounts]]
+source = "data"
+destination = "/data"
+initial_size = "3gb"
+snapshot_retention = 10
+processes = ["app"]
+"""
+)
+
+
+def _machines(fly: Fly) -> list[tuple[str, str, str | None]]:
+    out = []
+    for m in json.loads(fly.ok("machine", "list", "--json").stdout):
+        mounts = m["config"].get("mounts") or [{}]
+        out.append(
+            (m["config"]["metadata"]["fly_process_group"], m["region"], mounts[0].get("name"))
+        )
+    return sorted(out)
+
+
+def test_scale_count_with_a_region_counts_and_changes_only_that_region(fly: Fly) -> None:
+    # scale/count_machines.go convergeGroupCounts: only the listed regions are counted.
+    deployed(fly)
+    fly.ok("scale", "count", "1", "--region", "ams", "--yes")
+    fly.ok("scale", "count", "2", "--region", "lhr", "--yes")
+    assert [(g, r) for g, r, _ in _machines(fly)] == [
+        ("app", "ams"),
+        ("app", "lhr"),
+        ("app", "lhr"),
+    ]
+    noop = fly.ok("scale", "count", "1", "--region", "ams", "--yes").stdout
+    assert noop == "App already scaled to desired state. No need for changes\n"
+
+
+def test_first_deploy_sizes_volumes_from_the_mount_and_scale_adds_one_per_machine(
+    fly: Fly,
+) -> None:
+    fly.toml(WORKER_TOML)
+    fly.ok("apps", "create", "demo", "--org", "personal")
+    fly.ok("deploy", "--yes", "--ha=false")
+    vols = json.loads(fly.ok("volumes", "list", "--json").stdout)
+    # deploy_first.go: one volume per group that mounts it, initial_size and retention as set.
+    assert [(v["name"], v["size_gb"], v["snapshot_retention"]) for v in vols] == [("data", 3, 10)]
+    fly.ok("scale", "count", "2", "--region", "ams", "--yes")
+    fly.ok("scale", "count", "3", "--process-group", "worker", "--region", "ams", "--yes")
+    vols = json.loads(fly.ok("volumes", "list", "--json").stdout)
+    # machine_defaults.go: the new app machine gets a new 3 GB volume, without the retention.
+    assert sorted((v["size_gb"], v["snapshot_retention"]) for v in vols) == [(3, 5), (3, 10)]
+    assert _machines(fly) == [
+        ("app", "ams", "data"), ("app", "ams", "data"),
+        ("worker", "ams", None), ("worker", "ams", None), ("worker", "ams", None),
+    ]  # fmt: skip
