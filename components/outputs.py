@@ -65,7 +65,7 @@ OUTPUTS: dict[str, OutputSpec] = {
         "map[string, string]",
         "Each bucket's name by its `storage.buckets` id; only when `storage.buckets` is "
         "written (`bucket_name` is the first).",
-        ("gcp",),
+        ("fly", "gcp"),
         optional=True,
     ),
     "processes": OutputSpec(

@@ -352,7 +352,10 @@ def health_check(resources: Sequence[Resource], ctx: Context) -> list[Finding]:
                 )
     for r, doc in _fly_tomls(resources):
         checks = _fly_checks(doc)
-        if not checks:
+        # deployment.health_check.type tcp: the web service's [[services.tcp_checks]] is the
+        # check (an app with no health route); it has no path to compare.
+        tcp = any(s.get("tcp_checks") for s in doc.get("services") or [] if isinstance(s, Mapping))
+        if not checks and not tcp:
             out.append(Finding(r, "fly.toml has no HTTP health check"))
         for chk in checks:
             if chk.get("path") != want:
@@ -400,8 +403,13 @@ def machine_count(resources: Sequence[Resource], ctx: Context) -> list[Finding]:
     for r in _of_type(resources, CLOUD_RUN_SERVICE):
         judge(r, _get(r["inputs"], "template", "scaling", "minInstanceCount") or 0)
     scales = _fly(resources, "Scale")
-    for r in scales:
-        judge(r, r["inputs"].get("count"))
+    # The web process's machines, over every region (one Scale each); other process groups
+    # serve no traffic, so redundancy is not judged for them.
+    web = [r for r in scales if not r["inputs"].get("process_group")]
+    counts = [r["inputs"].get("count") for r in web]
+    if web:
+        known = [_number(c) for c in counts]
+        judge(web[0], sum(n for n in known if n is not None) if None not in known else None)
     if not scales:
         for r, doc in _fly_tomls(resources):
             judge(r, _fly_min_running(doc))

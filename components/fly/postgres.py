@@ -301,7 +301,9 @@ class PostgresProvider(FlyProvider):
         for n in range(1, _ATTACH_USERS + 1):
             named = [] if n == 1 else ["--database-user", f"{user}_{n}"]
             try:
-                out = self._run(["postgres", "attach", name, "--app", app, "--yes", *named])
+                out = self._run(
+                    ["postgres", "attach", name, "--app", app, "--yes", *named, *_variable_flag(p)]
+                )
             except FlyctlError as exc:
                 if f"already contains a secret named {_variable(p)}" in exc.message:
                     # An earlier, interrupted run attached it; the URL was printed only then.

@@ -136,6 +136,8 @@ class FlyStackArgs:
     storage: StorageArgs | None = None
     # Every bucket after `storage`, each detached.
     more_buckets: tuple[StorageArgs, ...] = ()
+    # storage.buckets is written, so the `buckets` output (id -> name) is exported.
+    buckets_listed: bool = False
     ip_kinds: tuple[IpKind, ...] = ("v6", "shared_v4")
     domain: str | None = None
     # Values the user supplied with `pulumi config set --secret NAME`, as secret Outputs.
@@ -394,6 +396,7 @@ def fly_args(ctx: StackContext) -> FlyStackArgs:
         else None,
         storage=buckets[0] if buckets else None,
         more_buckets=tuple(buckets[1:]),
+        buckets_listed="storage.buckets" in cfg.shape_keys(),
         ip_kinds=ips,
         domain=cfg.domain,
         supplied_secrets=dict(ctx.supplied_secrets),

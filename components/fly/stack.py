@@ -29,7 +29,9 @@ from components.outputs import OUTPUTS
 _STACK_LEVEL = ("outputs_version", "provider")
 # Fly keys of the outputs contract that this component sets (the rest are stack-level).
 OUTPUT_KEYS: tuple[str, ...] = tuple(
-    k for k, spec in OUTPUTS.items() if "fly" in spec.providers and k not in _STACK_LEVEL
+    k
+    for k, spec in OUTPUTS.items()
+    if "fly" in spec.providers and k not in _STACK_LEVEL and not spec.optional
 )
 # Bump when what a deploy does changes in code, so every stack redeploys once.
 DEPLOY_LOGIC_VERSION = "1"
@@ -253,6 +255,8 @@ class PhoenixFly(pulumi.ComponentResource):
             "secret_names": list(args.secret_names),
             "dns_records": cert.dns_records if cert is not None else [],
         }
+        if args.buckets_listed:
+            self.outputs["buckets"] = {b.id: made.name for b, made in buckets}
         self.register_outputs(self.outputs)
 
 

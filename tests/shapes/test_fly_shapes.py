@@ -184,3 +184,30 @@ def test_fly_buckets() -> None:
     assert {"BUCKET_NAME", "AWS_ACCESS_KEY_ID"} <= names
     assert all(r["protect"] for r in of_type(data, FLY + "Storage"))
     assert data["outputs"]["bucket_name"] == "changelog-uploads"  # the first bucket's
+    assert data["outputs"]["buckets"] == {
+        "uploads": "changelog-uploads",
+        "feeds": "changelog-feeds",
+    }
+
+
+@pytest.mark.parametrize(("name", "stack"), cases("fly"))
+def test_fly_shapes_pass_the_policy_pack_or_say_why_not(name: str, stack: str) -> None:
+    # A TCP check is a health check, and the web machines count over every region (one
+    # Scale each); what a shape really lacks is overridden in its file, with the reason.
+    data = plan(name, stack)
+    assert [v for v in data["violations"] if v["enforcement"] == "mandatory"] == []
+
+
+def test_plan_text_lists_which_process_runs_where() -> None:
+    from pathlib import Path
+
+    from tests.shapes.harness import ROOT, run_cli
+
+    regions = str(Path(__file__).with_name("fly_tcp_check_regions.yaml"))
+    code, out, err = run_cli("plan", "--config", regions, "--stack", "prod",
+                             "--project-dir", str(ROOT))  # fmt: skip
+    assert code == 0, err
+    assert "Processes (machines per region):\n    app (web): iad x2, fra x2, sin x1\n" in out
+    worker = str(Path(__file__).with_name("fly_worker_process.yaml"))
+    out = run_cli("plan", "--config", worker, "--stack", "prod", "--project-dir", str(ROOT))[1]
+    assert "    app (web): iad x2\n    device: iad x3\n" in out
