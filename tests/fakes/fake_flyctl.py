@@ -1553,7 +1553,8 @@ def cmd_scale_count(ctx: Ctx) -> None:
         g: sum(
             1
             for m in rec["machines"]
-            if m["config"]["metadata"]["fly_process_group"] == g and m["region"] in regions
+            if m["config"].get("metadata", {}).get("fly_process_group") == g
+            and m["region"] in regions
         )
         for g in counts
     }
