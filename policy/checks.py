@@ -352,10 +352,16 @@ def health_check(resources: Sequence[Resource], ctx: Context) -> list[Finding]:
                 )
     for r, doc in _fly_tomls(resources):
         checks = _fly_checks(doc)
-        # deployment.health_check.type tcp: the web service's [[services.tcp_checks]] is the
-        # check (an app with no health route); it has no path to compare.
-        tcp = any(s.get("tcp_checks") for s in doc.get("services") or [] if isinstance(s, Mapping))
-        if not checks and not tcp:
+        # As on Cloud Run, the check the config asks for: tcp is the web service's
+        # [[services.tcp_checks]] (no path to compare), none is none.
+        if ctx.health_check_type == "none":
+            continue
+        if ctx.health_check_type == "tcp":
+            services = [s for s in doc.get("services") or [] if isinstance(s, Mapping)]
+            if not any(s.get("tcp_checks") for s in services):
+                out.append(Finding(r, "fly.toml has no TCP health check"))
+            continue
+        if not checks:
             out.append(Finding(r, "fly.toml has no HTTP health check"))
         for chk in checks:
             if chk.get("path") != want:

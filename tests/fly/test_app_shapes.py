@@ -236,3 +236,27 @@ def test_a_second_bucket_is_made_for_the_org_and_its_printed_keys_kept_secret(
     mark = fly_env.mark()
     prov.delete(created.id, created.outs)
     assert fly_env.since(mark) == [["storage", "destroy", f"{APP}-feeds", "--yes"]]
+
+
+def test_the_policy_judges_fly_by_the_check_type_and_the_web_machines_in_every_region() -> None:
+    from policy.checks import Context, health_check, machine_count
+
+    def res(type_: str, **inputs: Any) -> dict[str, Any]:
+        return {"type": f"pulumi-python:dynamic/fly:{type_}", "name": type_, "urn": type_,
+                "inputs": inputs}  # fmt: skip
+
+    tcp = render(args_of({**FLY, "deployment": {"health_check": {"type": "tcp"}}}).toml)
+    http = render(args_of(FLY).toml)
+    prod = Context(stack="prod", health_check_type="tcp")
+    assert health_check([res("Deploy", config=tcp)], prod) == []
+    found = health_check([res("Deploy", config=http)], prod)
+    assert [f.message for f in found] == ["fly.toml has no TCP health check"]
+    scales = [
+        res("Scale", count=1, region="iad"), res("Scale", count=1, region="lhr"),
+        res("Scale", count=1, region="iad", process_group="worker"),
+    ]  # fmt: skip
+    assert machine_count(scales, Context(stack="prod")) == []
+    assert [f.message for f in machine_count(scales[:1], Context(stack="prod"))] == [
+        "1 instance(s) always running; need at least 2 in production (one machine is a single "
+        "point of failure)"
+    ]
