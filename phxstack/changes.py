@@ -120,6 +120,11 @@ REPLACE_ON: dict[str, tuple[tuple[str, Condition], ...]] = {
         ("name", _always), ("location", _always), ("project", _always),
     ),
     "gcp:cloudrunv2/job:Job": (("name", _always), ("location", _always), ("project", _always)),
+    # A worker pool is named and placed like a service; an HMAC key belongs to one account.
+    "gcp:cloudrunv2/workerPool:WorkerPool": (
+        ("name", _always), ("location", _always), ("project", _always),
+    ),
+    "gcp:storage/hmacKey:HmacKey": (("serviceAccountEmail", _always), ("project", _always)),
     "gcp:compute/network:Network": (
         ("name", _always), ("description", _always), ("autoCreateSubnetworks", _always),
         ("internalIpv6Range", _always), ("networkProfile", _always), ("project", _always),

@@ -132,6 +132,18 @@ def test_iam_members_and_generated_passwords_replace_on_any_change() -> None:
     assert one([res(t, "p", length=32)], [res(t, "p", length=64)]).action == "replace"
 
 
+def test_a_renamed_worker_pool_replaces_and_a_new_count_updates() -> None:
+    t = "gcp:cloudrunv2/workerPool:WorkerPool"
+    base = res(t, "w", name="shop-jobs", scaling={"manualInstanceCount": 1})
+    more = one([base], [res(t, "w", name="shop-jobs", scaling={"manualInstanceCount": 3})])
+    assert (more.action, more.known_rules) == ("update", True)
+    renamed = one([base], [res(t, "w", name="shop-work", scaling={"manualInstanceCount": 1})])
+    assert (renamed.action, renamed.because) == ("replace", ("name",))
+    k = "gcp:storage/hmacKey:HmacKey"
+    key = one([res(k, "h", serviceAccountEmail="a@p")], [res(k, "h", serviceAccountEmail="b@p")])
+    assert (key.action, key.because) == ("replace", ("serviceAccountEmail",))
+
+
 def test_a_type_without_rules_is_an_update_that_says_so() -> None:
     t = "docker-build:index:Image"
     change = one([res(t, "i", tags=["a"])], [res(t, "i", tags=["b"])])
