@@ -72,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     cost = sub.add_parser("cost", help="monthly cost estimate of what `pulumi up` would create")
     common(cost)
     cost.add_argument("--json", action="store_true", help="print the estimate as JSON")
+    cost.add_argument(
+        "--subtract-free-tiers",
+        action="store_true",
+        help="also print the total less the free tiers, for a billing account this stack has alone",
+    )
     from phxstack.adopt import doctor, init
 
     init.add_parser(sub)
@@ -271,7 +276,9 @@ def cmd_cost(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(cost, indent=2))
     else:
-        sys.stdout.write(render_cost(cost, stack, provider))
+        sys.stdout.write(
+            render_cost(cost, stack, provider, subtract_free_tiers=args.subtract_free_tiers)
+        )
     return EXIT_OK
 
 

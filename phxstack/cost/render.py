@@ -105,8 +105,10 @@ def _grouped(items: list[dict[str, Any]], usage: dict[str, Any]) -> list[tuple[s
     return rows
 
 
-def render_cost(cost: dict[str, Any], stack: str, provider: str) -> str:
-    """The `phxstack cost` breakdown."""
+def render_cost(
+    cost: dict[str, Any], stack: str, provider: str, *, subtract_free_tiers: bool = False
+) -> str:
+    """The `phxstack cost` breakdown; free tiers are subtracted only when asked to."""
     usage = cost.get("usage") or {}
     lines = [
         f"Monthly cost of stack {stack!r} (provider {provider}): {usd(cost['monthly_total'])}"
@@ -146,6 +148,12 @@ def render_cost(cost: dict[str, Any], stack: str, provider: str) -> str:
         ]
         for free in cost["free_tiers"]:
             lines.append(f"    {free['name']}: {free['allowance']}: -{usd(free['monthly'])}")
+        if subtract_free_tiers:
+            after = Decimal(str(cost["monthly_total"])) - Decimal(str(cost["free_tier_monthly"]))
+            lines.append(
+                f"Total after free tiers: {usd(after)} a month, if no other stack or project on "
+                "the billing account uses them."
+            )
     if cost["not_priced"]:
         lines += ["", "Not priced (left out of the total):"]
         for item in cost["not_priced"]:

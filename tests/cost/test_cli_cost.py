@@ -78,3 +78,18 @@ def test_cost_of_a_config_with_errors_exits_2_naming_each_place_and_prints_no_es
         f"{config}:7:3: usage.egres_gb: unknown key 'egres_gb'; did you mean 'egress_gb'?",
     ]
     assert "Traceback" not in err
+
+
+def test_free_tiers_are_subtracted_only_when_asked() -> None:
+    # The seed on instance billing: $255.68 less Cloud Run's CPU ($4.32) and memory ($0.90) free
+    # tiers and Secret Manager's six free versions ($0.30) is $250.16, the README's figure.
+    args = ("cost", "--config", str(SEED_GCP), "--stack", "seed")
+    code, out, _ = run_cli(*args)
+    assert code == 0 and "after free tiers" not in out
+    code, out, _ = run_cli(*args, "--subtract-free-tiers")
+    assert code == 0
+    assert out.splitlines()[0] == "Monthly cost of stack 'seed' (provider gcp): $255.68"
+    assert (
+        "Total after free tiers: $250.16 a month, if no other stack or project on the billing "
+        "account uses them."
+    ) in out.splitlines()
