@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from components.fly import cli as cli_module
 from components.fly.cli import (
     MIN_SUBSTRING_SECRET,
     REDACTED,
@@ -165,11 +166,21 @@ def test_a_hang_is_killed_and_reported_as_timeout(
     env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FLYCTL_FAKE_FAIL", "1:hang")
+    started: list[object] = []
+    popen = cli_module.subprocess.Popen
+
+    def counting(*args: object, **kw: object) -> object:
+        started.append(args)
+        return popen(*args, **kw)  # type: ignore[call-overload]
+
+    # Counted at the spawn, not in the fake's log: on a loaded machine the fake may not have
+    # written its log line before the 1 s limit kills it.
+    monkeypatch.setattr(cli_module.subprocess, "Popen", counting)
     with pytest.raises(FlyctlError) as err:
         fly(env).run(["apps", "list"], timeout=1)
     assert err.value.kind == "timeout"
     assert err.value.exit_code is None
-    assert len(log(env)) == 1  # a timed-out call may have had effects: not retried
+    assert len(started) == 1  # a timed-out call may have had effects: not retried
 
 
 def test_malformed_json_is_reported_with_a_snippet(
