@@ -8,17 +8,21 @@ violations, with the same enforcement, on each sample's dev and prod plans.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import astuple
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from config.context import PROJECT
 from config.loader import load_config
 from phxstack.plan import make_plan
 from phxstack.policy_run import policy_pack_config
 from phxstack.stackfile import read_stack_file
-from tests.delivery.plans import ROOT, SAMPLES, sample_plan
+from tests.delivery.plans import ROOT, SAMPLES, run_plan, sample_plan
 from tests.support.analyzer import AnalyzerServer
 from tests.support.provider_server import EngineHost
 
@@ -32,12 +36,10 @@ def engine() -> Iterator[EngineHost]:
     host.close()
 
 
-@pytest.mark.parametrize(("provider", "stack"), PLANS, ids=[f"{p}-{s}" for p, s in PLANS])
-def test_the_pack_out_of_process_reports_exactly_the_plans_violations(
-    engine: EngineHost, provider: str, stack: str
-) -> None:
-    config = SAMPLES[provider]
-    plan = sample_plan(provider, stack)
+def _pack_and_plan(
+    engine: EngineHost, config: Path, stack: str, plan: dict[str, Any]
+) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str, str, str]]]:
+    """What the pack reports out of process, and `plan`'s violations in the same shape."""
     registrations = make_plan(config, stack, ROOT).run.registrations
     pack_config = policy_pack_config(load_config(config, stack), stack)
     stack_config = read_stack_file(ROOT, stack, PROJECT).plain
@@ -56,7 +58,42 @@ def test_the_pack_out_of_process_reports_exactly_the_plans_violations(
         (v["policy"], v["enforcement"], v["urn"] or "", f"{described[v['policy']]}\n{v['message']}")
         for v in plan["violations"]
     ]
-    assert sorted(astuple(d) for d in found) == sorted(expected)
+    return sorted(astuple(d) for d in found), sorted(expected)
+
+
+@pytest.mark.parametrize(("provider", "stack"), PLANS, ids=[f"{p}-{s}" for p, s in PLANS])
+def test_the_pack_out_of_process_reports_exactly_the_plans_violations(
+    engine: EngineHost, provider: str, stack: str
+) -> None:
+    found, expected = _pack_and_plan(engine, SAMPLES[provider], stack, sample_plan(provider, stack))
+    assert found == expected
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_a_fly_config_with_violations_gets_the_same_findings_out_of_process(
+    engine: EngineHost, tmp_path: Path, stack: str
+) -> None:
+    # The Fly samples break no rule, so their comparison is of two empty lists; this variant
+    # (one machine in prod, a pool of 2, no Redis) breaks two.
+    doc = yaml.safe_load(SAMPLES["fly"].read_text())
+    doc["app"]["path"] = str(ROOT / doc["app"]["path"])
+    doc["environments"]["prod"]["deployment"]["machines"]["count"] = 1
+    doc["database"]["pool_size"] = 2
+    del doc["cache"]
+    doc["secrets"].remove("REDIS_URL")
+    config = tmp_path / "infera.yaml"
+    config.write_text(yaml.safe_dump(doc))
+    code, out, err = run_plan(
+        "--config", str(config), "--stack", stack, "--project-dir", str(ROOT), "--json"
+    )
+    assert code == 0, err
+    plan = json.loads(out)
+    policies = sorted(v["policy"] for v in plan["violations"])
+    assert policies == (
+        ["database-pool-size", "machine-count"] if stack == "prod" else ["database-pool-size"]
+    )
+    found, expected = _pack_and_plan(engine, config, stack, plan)
+    assert found == expected
 
 
 def test_the_sample_plans_have_violations_to_compare() -> None:
