@@ -26,6 +26,7 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckFailure, DiffResult, ResourceProvider
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from components.fly.cli import Flyctl, FlyctlError
@@ -36,7 +37,9 @@ APP_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")
 
 
 def is_unknown(value: Any) -> bool:
-    if value is UNKNOWN or value == UNKNOWN:
+    # Under the Pulumi CLI a dynamic provider sees an unknown as a pulumi.output.Unknown (its
+    # host deserialises with keep_unknowns, pulumi/dynamic/__main__.py); mocks pass the raw string.
+    if isinstance(value, Unknown) or value is UNKNOWN or value == UNKNOWN:
         return True
     if isinstance(value, Mapping):
         return any(is_unknown(v) for v in value.values())

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.output import Unknown
 
 from components.fly import providers as p
 from components.fly.cli import FlyctlError
@@ -227,6 +228,20 @@ def test_secrets_check_refuses_bad_names_without_quoting_values() -> None:
     )
     reasons = [f.reason.split(":")[0] for f in result.failures]
     assert reasons == ["'bad-name' is not a secret name", "Y's value cannot reach Fly intact"]
+
+
+def test_secrets_check_and_diff_take_values_unknown_at_preview() -> None:
+    # Under the Pulumi CLI the dynamic-provider host hands an unknown over as a
+    # pulumi.output.Unknown (pulumi/dynamic/__main__.py deserialises with keep_unknowns), and
+    # the values map is wholly unknown while a generated secret (RELEASE_COOKIE) is.
+    provider = p.SecretsProvider(FAST)
+    news = {"app": APP, "values": Unknown()}
+    result = provider.check({}, news)
+    assert result.failures == []
+    assert isinstance(result.inputs["values"], Unknown)
+    diff = provider.diff(APP, {"app": APP, "digests": {"X": "d"}}, result.inputs)
+    assert diff.changes is True
+    assert diff.replaces == []
 
 
 # --------------------------------------------------------------------------- Postgres
