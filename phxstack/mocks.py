@@ -111,6 +111,9 @@ def secret_version_number(name: str) -> str:
     return str(1 + int(_hex(SECRET_VERSION, name), 16) % 9)
 
 
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A MockMonitor that keeps what the stock one drops: parents, dependencies, protect."""
 
@@ -142,13 +145,24 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         for loop in loops:
             loop.close()
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # As the engine names resources (pulumi/pulumi pkg/resource/deploy/deployment.go,
+        # generateURN), so that plan's URNs are the ones `pulumi preview` reports: a child
+        # carries its parent's whole qualified type, except under the root stack, whose type no
+        # URN carries. The stock mock keeps only the parent's last type, the stack's included.
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != ROOT_STACK_TYPE:
+                type_ = f"{qualified}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+
     def ReadResource(self, request: Any) -> Any:
         self._thread_loop()
         return super().ReadResource(request)
 
     def RegisterResource(self, request: Any) -> Any:
         self._thread_loop()
-        if request.type != "pulumi:pulumi:Stack":
+        if request.type != ROOT_STACK_TYPE:
             urn = self.make_urn(request.parent, request.type, request.name)
             inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
             timeouts = request.customTimeouts
@@ -180,7 +194,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     },
                 )
             )
-        if request.type == "pulumi:pulumi:Stack":
+        if request.type == ROOT_STACK_TYPE:
             return super().RegisterResource(request)
         return self._register(request)
 

@@ -125,3 +125,16 @@ def test_the_field_list_sees_a_removed_field() -> None:
         "cost.monthly_total", "cost.items[].price_per", "cost.usage_items[].price_per",
         "cost.depends_on_usage[].price_per",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("provider", sorted(SAMPLES))
+def test_urns_are_the_ones_the_engine_generates(provider: str) -> None:
+    # pulumi/pulumi pkg/resource/deploy/deployment.go generateURN: no URN carries the root
+    # stack's type, and a child carries its parent's whole qualified type.
+    resources = sample_plan(provider, "dev")["resources"]
+    by_urn = {r["urn"]: r for r in resources}
+    for r in resources:
+        parent_type = r["parent"].split("::")[2]
+        prefix = "" if parent_type == "pulumi:pulumi:Stack" else f"{parent_type}$"
+        assert r["urn"] == f"urn:pulumi:dev::phoenix::{prefix}{r['type']}::{r['name']}"
+        assert r["parent"] in by_urn or parent_type == "pulumi:pulumi:Stack"
