@@ -530,11 +530,37 @@ def _shared_domain_warning(raw: Document, stack: str | None, config: InferaConfi
     ]
 
 
+def _shared_app_name_warning(raw: Document, stack: str | None) -> list[Problem]:
+    """A top-level `app_name` reaches every stack whose overlay does not name its own app, so
+    two such stacks would deploy to one Fly app or Cloud Run service."""
+    if stack is None or "app_name" not in raw.data:
+        return []
+    envs = raw.data.get("environments")
+    envs = envs if isinstance(envs, dict) else {}
+    stacks = sorted({stack, *envs})
+    sharing = [s for s in stacks if not (isinstance(envs.get(s), dict) and "app_name" in envs[s])]
+    if stack not in sharing or len(sharing) < 2:
+        return []
+    others = ", ".join(repr(s) for s in sharing if s != stack)
+    line, col = raw.place(("app_name",))
+    return [
+        Problem(
+            raw.file,
+            line,
+            col,
+            "app_name",
+            f"warning: app_name {raw.data['app_name']} is set for every stack, so {stack!r} "
+            f"and {others} deploy to the same app; move app_name under each "
+            "environments.<stack>, or drop it to get one name per stack",
+        )
+    ]
+
+
 def warning_problems(doc_path: Path, stack: str | None, config: InferaConfig) -> list[Problem]:
     """The config's non-blocking advice, placed in the file like errors are."""
     raw = read_document(doc_path)
     doc = for_stack(raw, stack)
-    out = _shared_domain_warning(raw, stack, config)
+    out = _shared_domain_warning(raw, stack, config) + _shared_app_name_warning(raw, stack)
     for key, message in config.warnings():
         path: Path_ = tuple(int(p) if p.isdigit() else p for p in key.split("."))
         line, col = doc.place(path, key=True)

@@ -260,3 +260,29 @@ def test_the_policy_judges_fly_by_the_check_type_and_the_web_machines_in_every_r
         "1 instance(s) always running; need at least 2 in production (one machine is a single "
         "point of failure)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("environments", "warned"),
+    [
+        ("environments:\n  dev: {}\n  prod: {}\n", True),
+        ("environments:\n  dev: {}\n  prod:\n    app_name: shop-prod\n", False),
+        ("", False),  # one stack only: the name is that stack's
+    ],
+)
+def test_a_top_level_app_name_shared_by_two_stacks_is_warned(
+    tmp_path: Path, environments: str, warned: bool
+) -> None:
+    from config.loader import load_config, warning_problems
+
+    config = tmp_path / "infera.yaml"
+    config.write_text("project_name: shop\nprovider: fly\napp_name: shop-live\n" + environments)
+    found = [
+        p
+        for p in warning_problems(config, "dev", load_config(config, "dev"))
+        if p.key == "app_name"
+    ]
+    assert bool(found) is warned
+    if warned:
+        assert (found[0].line, found[0].col) == (3, 11)
+        assert "'dev' and 'prod' deploy to the same app" in found[0].message
