@@ -17,6 +17,7 @@ Running flyctl (finding it, timeouts, retries, redaction) is `components.fly.cli
 
 from __future__ import annotations
 
+import pickle
 import re
 import tempfile
 import time
@@ -26,11 +27,38 @@ from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckFailure, DiffResult, ResourceProvider
+from pulumi.dynamic import dynamic as _sdk_dynamic
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from components.fly.cli import Flyctl, FlyctlError
 from components.fly.settings import RunnerSettings
+
+
+def _unwrapped_batch_setitems(fn: Any) -> Any:
+    # Each sorting wrapper closes over the one it replaced; pickle's own method is at the end.
+    while fn.__qualname__ != "_Pickler._batch_setitems":
+        (cell,) = fn.__closure__
+        fn = cell.cell_contents
+    return fn
+
+
+# pulumi.dynamic's serialize_provider wraps pickle._Pickler._batch_setitems in a sorting wrapper
+# on every call and never restores it (pulumi/dynamic/dynamic.py), so each dynamic resource
+# registered in one process adds a frame to every later pickling: after about 970 registrations
+# (a test worker, a long-lived Automation API process) each one fails with RecursionError.
+# Starting every call from pickle's own method keeps the chain one wrapper deep; the sorted,
+# deterministic blob is unchanged.
+_PICKLE_BATCH_SETITEMS = _unwrapped_batch_setitems(pickle._Pickler._batch_setitems)  # type: ignore[attr-defined]
+_sdk_serialize_provider = _sdk_dynamic.serialize_provider
+
+
+def _serialize_provider(provider: ResourceProvider) -> str:
+    pickle._Pickler._batch_setitems = _PICKLE_BATCH_SETITEMS  # type: ignore[attr-defined]
+    return _sdk_serialize_provider(provider)
+
+
+_sdk_dynamic.serialize_provider = _serialize_provider
 
 # Fly app names are DNS labels under fly.dev (flyctl `apps create`).
 APP_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")
