@@ -187,3 +187,14 @@ CLOUD_SQL_MAX_MIB = 96 * 6656
 CLOUD_SQL_MIN_DISK_MIB = 10 * 1024
 # Cloud Run's largest max-instances setting (run/docs/configuring/max-instances).
 MAX_INSTANCES = 1000
+
+# Fly Managed Postgres plans `fly mpg create --plan` can create, by memory (flyctl
+# internal/command/mpg/plans.go; Fly's MPG pricing docs list the same plans, scale at 32 GB
+# where flyctl says 33, so both spellings map to it). Every plan includes high availability,
+# backups and pooling (the same docs). `performance` (64 GB) cannot be chosen from flyctl.
+MPG_PLAN_MEMORY_MIB: dict[str, tuple[int, ...]] = {
+    "basic": (1024,),
+    "starter": (2 * 1024,),
+    "launch": (8 * 1024,),
+    "scale": (32 * 1024, 33 * 1024),
+}

@@ -821,7 +821,9 @@ class Database(_Model):
     version: int = Field(16, ge=13, le=17, description="PostgreSQL major version.")
     pool_size: int = Field(10, ge=1, le=500, description="Ecto pool size per instance (POOL_SIZE).")
     high_availability: bool = Field(
-        False, description="A standby in another zone (Cloud SQL REGIONAL, Fly 2-node cluster)."
+        False,
+        description="A standby in another zone (Cloud SQL REGIONAL, unmanaged Fly Postgres 2-node "
+        "cluster); every Fly Managed Postgres plan includes it.",
     )
     private_ip: bool = Field(
         False, description="GCP: reach Cloud SQL over private services access, not the connector."
@@ -830,8 +832,20 @@ class Database(_Model):
     # and its `performance` plan cannot be chosen from the CLI at all.
     plan: Literal["basic", "starter", "launch", "scale"] | None = Field(
         None,
-        description="Fly Managed Postgres plan: basic, starter, launch, scale (default basic).",
+        description="Fly Managed Postgres plan: basic, starter, launch, scale (default: the plan "
+        "whose memory is `size`: 1gb basic, 2gb starter, 8gb launch, 32gb scale).",
     )
+
+    @property
+    def mpg_plan(self) -> str:
+        """The Managed Postgres plan: as set, else the one whose memory is `size`."""
+        if self.plan is not None:
+            return self.plan
+        for name, sizes in limits.MPG_PLAN_MEMORY_MIB.items():
+            if self.size in sizes:
+                return name
+        return "basic"  # an unmatched size is refused by the model's MPG check
+
     env: DatabaseEnv = Field(
         default_factory=DatabaseEnv, description="Env names the connection is delivered under."
     )
@@ -1169,6 +1183,7 @@ class InferaConfig(_Model):
             self._check_derived_names,
             self._check_billing,
             self._check_fly_shapes,
+            self._check_mpg,
         ):
             try:
                 check()
@@ -1751,6 +1766,29 @@ class InferaConfig(_Model):
             raise At(
                 ("env_vars", name),
                 f"{name} is both an env var and a secret; keep it only under secrets",
+            )
+
+    def _check_mpg(self) -> None:
+        """Managed Postgres has plans, not machines: `size` must name one, or agree with `plan`."""
+        db = self.database
+        if db is None or db.provider != "fly-mpg":
+            return
+        plans = ", ".join(
+            f"{name} {format_size(sizes[0])}" for name, sizes in limits.MPG_PLAN_MEMORY_MIB.items()
+        )
+        size_set = "size" in db.model_fields_set
+        matching = [n for n, sizes in limits.MPG_PLAN_MEMORY_MIB.items() if db.size in sizes]
+        if size_set and not matching:
+            raise At(
+                "database.size",
+                f"{format_size(db.size)} is not the memory of a Managed Postgres plan flyctl can "
+                f"create ({plans}); set database.size to one of them, or set database.plan",
+            )
+        if size_set and db.plan is not None and db.plan not in matching:
+            raise At(
+                "database.plan",
+                f"plan {db.plan} has {format_size(limits.MPG_PLAN_MEMORY_MIB[db.plan][0])} of "
+                f"memory, but database.size is {format_size(db.size)}; keep one of the two",
             )
 
     def _check_billing(self) -> None:

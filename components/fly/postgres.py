@@ -79,6 +79,10 @@ class PostgresProvider(FlyProvider):
     # the postgres-flex image, so the version is neither recorded nor a reason to replace.
     _IMMUTABLE_UNMANAGED = ("app", "kind", "name", "org", "region")
     _FIXED = ("plan", "volume_size_gb", "vm_size", "vm_memory_mb", "cluster_size")
+    _NOT_FOR = {
+        "mpg": ("vm_size", "vm_memory_mb", "cluster_size"),
+        "unmanaged": ("plan",),
+    }
     _NUMBERS = ("volume_size_gb", "pg_major_version", "vm_memory_mb", "cluster_size")
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -112,8 +116,15 @@ class PostgresProvider(FlyProvider):
             )
         if kind == "unmanaged":
             news["pg_major_version"] = None
+        # What does not apply to the kind is dropped, so state and plan show only what does
+        # (and a state written before with machine defaults on a managed cluster compares
+        # equal: those keys are not compared for it).
+        for key in self._NOT_FOR.get(str(kind), ()):
+            news[key] = None
         if olds and olds.get("kind") == kind:
             for key in self._FIXED:
+                if key in self._NOT_FOR.get(str(kind), ()):
+                    continue
                 if key in olds and not is_unknown(news.get(key)) and olds[key] != news.get(key):
                     # flyctl has no command that changes these, and replacing the cluster
                     # would throw the data away.
@@ -369,10 +380,10 @@ class Postgres(dynamic.Resource, module="fly", name="Postgres"):
         region: str,
         volume_size_gb: int,
         pg_major_version: int,
-        plan: str = "basic",
-        vm_size: str = "shared-cpu-1x",
-        vm_memory_mb: int = 1024,
-        cluster_size: int = 1,
+        plan: str | None = None,
+        vm_size: str | None = None,
+        vm_memory_mb: int | None = None,
+        cluster_size: int | None = None,
         variable_name: str = DEFAULT_VARIABLE,
         runner: RunnerSettings | None = None,
         opts: pulumi.ResourceOptions | None = None,

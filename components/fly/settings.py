@@ -72,10 +72,11 @@ class PostgresArgs:
     region: str
     volume_size_gb: int
     pg_major_version: int
-    plan: str = "basic"  # mpg only
-    vm_size: str = DEFAULT_PG_SIZE  # unmanaged only
-    vm_memory_mb: int = 1024  # unmanaged only
-    cluster_size: int = 1  # unmanaged only
+    # Each None where it does not apply, so the plan shows only what the kind is made of.
+    plan: str | None = None  # mpg only
+    vm_size: str | None = None  # unmanaged only
+    vm_memory_mb: int | None = None  # unmanaged only
+    cluster_size: int | None = None  # unmanaged only
     # The secret the attach sets the URL under (`--variable-name`).
     variable_name: str = "DATABASE_URL"
     # URL parts the app reads under its own names: part (host, port, name, user, password)
@@ -334,7 +335,8 @@ def postgres_args(cfg: InferaConfig, app: str, org: str) -> PostgresArgs | None:
             cluster_size=2 if db.high_availability else 1,
             **common,  # type: ignore[arg-type]
         )
-    return PostgresArgs(kind="mpg", plan=db.plan or "basic", **common)  # type: ignore[arg-type]
+    # `size` names the plan (the model refuses a size no plan has); HA is in every plan.
+    return PostgresArgs(kind="mpg", plan=db.mpg_plan, **common)  # type: ignore[arg-type]
 
 
 def url_part(url: str | None, part: str) -> str:

@@ -89,11 +89,16 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         data["production"] = draw(st.booleans())
     if draw(st.booleans()):
+        provider = draw(st.sampled_from(["fly-mpg", "fly-postgres"] if fly else ["cloud-sql"]))
+        sizes = (
+            # Managed Postgres takes a plan's memory only (#9 point 7).
+            st.sampled_from([m[0] for m in limits.MPG_PLAN_MEMORY_MIB.values()])
+            if provider == "fly-mpg"
+            else st.integers(1, 64).map(lambda n: n * 256)
+        )
         data["database"] = {
-            "provider": draw(
-                st.sampled_from(["fly-mpg", "fly-postgres"] if fly else ["cloud-sql"])
-            ),
-            "size": format_size(draw(st.integers(1, 64)) * 256),
+            "provider": provider,
+            "size": format_size(draw(sizes)),
             "version": draw(st.integers(13, 17)),
             "pool_size": draw(st.integers(1, 500)),
             "high_availability": draw(st.booleans()),
