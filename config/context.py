@@ -40,6 +40,9 @@ class StackContext:
     # stacks in different projects. A lookup instead would need Resource Manager in preview.
     gcp_project_number: str | None = None
     fly_org: str = "personal"
+    # Whether the app's release sets RELEASE_NODE (rel/env.sh.eex in the build context): only
+    # then is RELEASE_DISTRIBUTION=name right on Fly; a long name with no host fails to boot.
+    sets_release_node: bool = True
 
     @property
     def app_path(self) -> Path:
@@ -50,6 +53,18 @@ class StackContext:
     def portable(path: Path) -> Path:
         """`path` relative to the working directory Pulumi runs in, for inputs kept in state."""
         return Path(os.path.relpath(path))
+
+
+_RELEASE_NODE_LINE = re.compile(r"^\s*(export\s+)?RELEASE_NODE=", re.MULTILINE)
+
+
+def env_sh_sets_release_node(build_context: Path) -> bool:
+    """Whether the release's rel/env.sh.eex in `build_context` sets RELEASE_NODE."""
+    env_sh = build_context / "rel" / "env.sh.eex"
+    try:
+        return bool(_RELEASE_NODE_LINE.search(env_sh.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def deploy_problems(
@@ -263,4 +278,7 @@ def from_pulumi() -> StackContext:
         gcp_project=gcp_project,
         gcp_project_number=gcp_project_number,
         fly_org=cfg.get("flyOrg") or "personal",
+        # A prebuilt image's env.sh cannot be read: its own RELEASE_* settings stand.
+        sets_release_node=infera.app.image is None
+        and env_sh_sets_release_node((config_path.resolve().parent / infera.app.path).resolve()),
     )

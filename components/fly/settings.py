@@ -157,10 +157,13 @@ class FlyStackArgs:
     redis_env: str = "REDIS_URL"
 
 
-def app_env(cfg: InferaConfig, app: str) -> dict[str, str]:
+def app_env(cfg: InferaConfig, app: str, sets_release_node: bool = True) -> dict[str, str]:
     """The [env] table: the user's variables plus what Phoenix on Fly needs.
 
     A clustering variable named in `overrides.program_env` keeps the user's value.
+    RELEASE_DISTRIBUTION=name only when the release sets RELEASE_NODE (rel/env.sh.eex, as
+    `fly launch` writes it): without it the node's long name has no host and the release
+    does not boot.
     """
     env = dict(cfg.env_vars)
     program = {
@@ -168,7 +171,9 @@ def app_env(cfg: InferaConfig, app: str) -> dict[str, str]:
         "PHX_SERVER": "true",
         "PORT": str(cfg.app.port),
         "DNS_CLUSTER_QUERY": f"{app}.internal",
-        **CLUSTER_ENV,
+        **{
+            k: v for k, v in CLUSTER_ENV.items() if sets_release_node or k != "RELEASE_DISTRIBUTION"
+        },
     }
     env.update({k: v for k, v in program.items() if k not in cfg.overrides.program_env})
     if cfg.database is not None:
@@ -203,7 +208,7 @@ def _process_groups(cfg: InferaConfig) -> tuple[ProcessGroup, ...]:
     return tuple(out)
 
 
-def toml_args(cfg: InferaConfig, app: str) -> FlyTomlArgs:
+def toml_args(cfg: InferaConfig, app: str, sets_release_node: bool = True) -> FlyTomlArgs:
     d = cfg.deployment
     m = d.machines
     assert m.cpu is not None and m.memory is not None  # filled by the model's defaults
@@ -214,7 +219,7 @@ def toml_args(cfg: InferaConfig, app: str) -> FlyTomlArgs:
         app=app,
         primary_region=str(d.region),
         internal_port=cfg.app.port,
-        env=app_env(cfg, app),
+        env=app_env(cfg, app, sets_release_node),
         kill_timeout_s=d.kill_timeout,
         release_command=_words(cfg.migrations.command) if cfg.runs_migrations else None,
         release_command_timeout_s=cfg.migrations.timeout,
@@ -378,7 +383,7 @@ def fly_args(ctx: StackContext) -> FlyStackArgs:
         app_name=app,
         org=ctx.fly_org,
         region=region,
-        toml=toml_args(cfg, app),
+        toml=toml_args(cfg, app, ctx.sets_release_node),
         count=d.machines.count,
         url=f"https://{cfg.domain or f'{app}.fly.dev'}",
         image=cfg.app.image,
