@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 
 	_ "embed"
 
@@ -19,7 +20,22 @@ var pulumiSchema []byte
 //go:embed bridge-metadata.json
 var bridgeMetadata []byte
 
+// versioned stamps the provider's version into the schema, as pulumi-random's generate.go
+// does for the schema it embeds: tfgen leaves it out.
+func versioned(schema []byte) []byte {
+	var spec map[string]any
+	if err := json.Unmarshal(schema, &spec); err != nil {
+		panic(err)
+	}
+	spec["version"] = random.Version
+	out, err := json.Marshal(spec)
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
 func main() {
-	meta := tfbridge.ProviderMetadata{PackageSchema: pulumiSchema, BridgeMetadata: bridgeMetadata}
+	meta := tfbridge.ProviderMetadata{PackageSchema: versioned(pulumiSchema), BridgeMetadata: bridgeMetadata}
 	tfbridge.Main(context.Background(), "random", random.Provider(bridgeMetadata), meta)
 }
