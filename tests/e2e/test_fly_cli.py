@@ -123,6 +123,8 @@ def _matches(type_: str, value: Any) -> bool:
             return True
         if option == "list[string]" and isinstance(value, list):
             return all(isinstance(v, str) for v in value)
+        if option == "map[string, string]" and isinstance(value, dict):
+            return all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
         if option.startswith("list[{") and isinstance(value, list):
             keys = set(re.findall(r"\w+", option[len("list[{") :]))
             return all(isinstance(v, dict) and set(v) == keys for v in value)
@@ -132,11 +134,16 @@ def _matches(type_: str, value: Any) -> bool:
 def test_stack_output_json_keeps_the_outputs_contract(dev: Deployed) -> None:
     outputs = dev.project.pulumi("stack", "output", "--stack", dev.stack, "--json").check().json()
     documented = {k for k, spec in OUTPUTS.items() if "fly" in spec.providers}
-    # A null output never reaches the stack: the SDK drops None when it registers the outputs,
-    # so `stack output` and a StackReference see the key absent. The sample has no storage.
-    assert documented - set(outputs) == {"bucket_name"}
-    assert "null" in OUTPUTS["bucket_name"].type
     assert set(outputs) <= documented
+    # A null output never reaches the stack: the SDK drops None when it registers the outputs,
+    # so `stack output` and a StackReference see the key absent (the sample has no storage:
+    # bucket_name). Every other key the program exports is there, with the plan's value where
+    # the plan knows it.
+    planned = plan_json(dev)["outputs"]
+    assert set(outputs) == {k for k, v in planned.items() if v is not None}
+    assert "bucket_name" not in outputs
+    known = {k: v for k, v in planned.items() if v is not None and v != "[unknown]"}
+    assert {k: outputs[k] for k in known} == known
     wrong = {k: v for k, v in outputs.items() if not _matches(OUTPUTS[k].type, v)}
     assert wrong == {}
     assert outputs["outputs_version"] == OUTPUTS_VERSION
@@ -180,17 +187,29 @@ def test_the_secret_canary_is_ciphertext_in_state_and_nowhere_in_plain_text(
     assert leaks == []
 
 
-def test_plan_json_lists_what_pulumi_preview_reports_urn_for_urn(dev: Deployed) -> None:
+def plan_json(d: Deployed) -> dict[str, Any]:
+    """`phxstack plan --json` of the deployed project's stack, as CI runs it beside preview."""
     done = subprocess.run(
-        [str(VENV_BIN / "phxstack"), "plan", "--json", "--stack", dev.stack,
-         "--config", str(dev.project.dir / "infera.yaml"), "--project-dir", str(dev.project.dir)],
-        capture_output=True, text=True, check=False, cwd=dev.project.dir,
+        [str(VENV_BIN / "phxstack"), "plan", "--json", "--stack", d.stack,
+         "--config", str(d.project.dir / "infera.yaml"), "--project-dir", str(d.project.dir)],
+        capture_output=True, text=True, check=False, cwd=d.project.dir,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    plan = json.loads(done.stdout)
-    planned = {r["urn"]: sorted(r["dependencies"]) for r in plan["resources"]}
+    plan: dict[str, Any] = json.loads(done.stdout)
+    return plan
+
+
+def test_plan_json_lists_what_pulumi_preview_reports_urn_for_urn(dev: Deployed) -> None:
+    plan = plan_json(dev)
+    planned = {
+        r["urn"]: (r["type"], r["parent"], sorted(r["dependencies"])) for r in plan["resources"]
+    }
     previewed = {
-        urn: sorted(step["newState"].get("dependencies") or [])
+        urn: (
+            step["newState"]["type"],
+            step["newState"]["parent"],
+            sorted(step["newState"].get("dependencies") or []),
+        )
         for urn, step in preview_steps(dev.preview).items()
         if step["newState"]["type"] != STACK_TYPE
     }
