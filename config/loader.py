@@ -530,15 +530,30 @@ def _shared_domain_warning(raw: Document, stack: str | None, config: InferaConfi
     ]
 
 
+def _stacks_sharing(raw: Document, stack: str, path: tuple[str, ...]) -> list[str]:
+    """The stacks, `stack` among them, that take the base's value at `path`: their overlay
+    sets neither it nor a section above it."""
+    envs = raw.data.get("environments")
+    envs = envs if isinstance(envs, dict) else {}
+
+    def own(overlay: Any) -> bool:
+        for key in path:
+            if not isinstance(overlay, dict):
+                return False
+            if key in overlay and not isinstance(overlay[key], dict):
+                return True
+            overlay = overlay.get(key)
+        return overlay is not None
+
+    return [s for s in sorted({stack, *envs}) if not own(envs.get(s))]
+
+
 def _shared_app_name_warning(raw: Document, stack: str | None) -> list[Problem]:
     """A top-level `app_name` reaches every stack whose overlay does not name its own app, so
     two such stacks would deploy to one Fly app or Cloud Run service."""
     if stack is None or "app_name" not in raw.data:
         return []
-    envs = raw.data.get("environments")
-    envs = envs if isinstance(envs, dict) else {}
-    stacks = sorted({stack, *envs})
-    sharing = [s for s in stacks if not (isinstance(envs.get(s), dict) and "app_name" in envs[s])]
+    sharing = _stacks_sharing(raw, stack, ("app_name",))
     if stack not in sharing or len(sharing) < 2:
         return []
     others = ", ".join(repr(s) for s in sharing if s != stack)
@@ -556,11 +571,46 @@ def _shared_app_name_warning(raw: Document, stack: str | None) -> list[Problem]:
     ]
 
 
+def _shared_bucket_name_warnings(raw: Document, stack: str | None) -> list[Problem]:
+    """Bucket names are global (Cloud Storage and Tigris alike): a name in the base
+    `storage.buckets` reaches every stack that does not list its own buckets, and the second
+    stack's create fails on a name the first one holds."""
+    storage = raw.data.get("storage")
+    buckets = storage.get("buckets") if isinstance(storage, dict) else None
+    if stack is None or not isinstance(buckets, list):
+        return []
+    sharing = _stacks_sharing(raw, stack, ("storage", "buckets"))
+    if stack not in sharing or len(sharing) < 2:
+        return []
+    others = ", ".join(repr(s) for s in sharing if s != stack)
+    out = []
+    for i, bucket in enumerate(buckets):
+        if isinstance(bucket, dict) and isinstance(bucket.get("name"), str):
+            line, col = raw.place(("storage", "buckets", i, "name"))
+            out.append(
+                Problem(
+                    raw.file,
+                    line,
+                    col,
+                    f"storage.buckets.{i}.name",
+                    f"warning: bucket names are global, and {bucket['name']!r} is set for "
+                    f"every stack, so {stack!r} and {others} would create the same bucket (the "
+                    "second create fails); list storage.buckets under each environments.<stack> "
+                    "with its own name, or drop `name` to get one derived per stack",
+                )
+            )
+    return out
+
+
 def warning_problems(doc_path: Path, stack: str | None, config: InferaConfig) -> list[Problem]:
     """The config's non-blocking advice, placed in the file like errors are."""
     raw = read_document(doc_path)
     doc = for_stack(raw, stack)
-    out = _shared_domain_warning(raw, stack, config) + _shared_app_name_warning(raw, stack)
+    out = (
+        _shared_domain_warning(raw, stack, config)
+        + _shared_app_name_warning(raw, stack)
+        + _shared_bucket_name_warnings(raw, stack)
+    )
     for key, message in config.warnings():
         path: Path_ = tuple(int(p) if p.isdigit() else p for p in key.split("."))
         line, col = doc.place(path, key=True)
