@@ -38,7 +38,10 @@ def outputs_block() -> str:
         f"`outputs_version`: **{OUTPUTS_VERSION}**. It is bumped when a key is removed or changes "
         "meaning; adding a key does not bump it. Every key means the same on both providers, a "
         "provider that has no such thing leaves the key out, and no output is ever secret: read "
-        "them from another stack with `pulumi.StackReference` (see `examples/consumer/`).",
+        "them from another stack with `pulumi.StackReference` (see `examples/consumer/`). A "
+        "`null` in the type means the stack has none (no database, say): Pulumi stores no output "
+        "whose value is null, so `pulumi stack output` and a StackReference leave that key out; "
+        "read such keys with `.get`, as `examples/consumer/` does.",
         "",
         "| output | type | meaning | set by | secret |",
         "| --- | --- | --- | --- | --- |",
