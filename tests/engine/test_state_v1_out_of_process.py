@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.fly.conftest import FAKE, TOKEN, FlyEnv
+from tests.fly.conftest import FlyEnv, fake_flyctl_env
 from tests.support.engine import LocalEngine, Stored
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fly" / "fixtures" / "state_v1"
@@ -58,14 +58,7 @@ def imported(stack_dir: str, state_file: Path) -> LocalEngine:
 
 @pytest.fixture
 def fly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FlyEnv:
-    env = FlyEnv(tmp_path)
-    monkeypatch.setenv("FLYCTL", str(FAKE))
-    monkeypatch.setenv("FLYCTL_FAKE_STATE", str(env.state))
-    monkeypatch.setenv("FLYCTL_FAKE_LOG", str(env.log))
-    monkeypatch.setenv("FLY_API_TOKEN", TOKEN)
-    for var in ("FLY_ACCESS_TOKEN", "FLY_APP", "FLY_ORG", "FLYCTL_FAKE_FAIL", "FLY_REGION"):
-        monkeypatch.delenv(var, raising=False)
-    return env
+    return fake_flyctl_env(tmp_path, monkeypatch)
 
 
 def _world(fly: FlyEnv, stack_dir: str) -> None:

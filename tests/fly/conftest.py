@@ -45,8 +45,9 @@ class FlyEnv:
         return len(self.calls())
 
 
-@pytest.fixture
-def fly_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FlyEnv:
+def fake_flyctl_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FlyEnv:
+    """Point the providers at the fake flyctl with its own state, and drop the caller's Fly
+    settings so that nothing reaches a real app or org."""
     env = FlyEnv(tmp_path)
     monkeypatch.setenv("FLYCTL", str(FAKE))
     monkeypatch.setenv("FLYCTL_FAKE_STATE", str(env.state))
@@ -55,3 +56,8 @@ def fly_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FlyEnv:
     for var in ("FLY_ACCESS_TOKEN", "FLY_APP", "FLY_ORG", "FLYCTL_FAKE_FAIL", "FLY_REGION"):
         monkeypatch.delenv(var, raising=False)
     return env
+
+
+@pytest.fixture
+def fly_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FlyEnv:
+    return fake_flyctl_env(tmp_path, monkeypatch)
