@@ -167,9 +167,22 @@ def test_existing_fly_toml_is_imported(tmp_path: Path, capsys: pytest.CaptureFix
     )
     assert cfg.app.port == 8080
     assert cfg.env_vars == {"PHX_HOST": "relay.fly.dev", "LOG_LEVEL": "info"}
+    # Mounts, processes, build args and the other extras are imported as values now that the
+    # Fly adapter builds them (its NOT_YET is empty), each with the fly.toml line it came from.
+    assert [(v.name, v.path, tuple(v.processes)) for v in d.volumes] == [
+        ("relay_data", "/data", ("app", "worker"))
+    ]
+    assert {n: p.command for n, p in d.processes.items()} == {
+        "worker": ["/app/bin/relay", "eval", "Relay.Worker.start"]
+    }
+    assert d.command == ["/app/bin/server"]
+    assert cfg.app.build is not None and dict(cfg.app.build.args) == {"MIX_ENV": "prod"}
+    assert d.swap_size_mb == 512
+    assert [(s.guest_path, s.url_prefix) for s in d.statics] == [
+        ("/app/lib/relay-0.1.0/priv/static", "/static")
+    ]
+    assert cfg.migrations.command == ["/app/bin/migrate"] and cfg.migrations.timeout == 600.0
     text = (infra / "infera.yaml").read_text()
-    # Mounts, processes, build args and the other extras: decided where the provider builds
-    # them, and until then written commented out with the fly.toml line they come from.
     for fragment in (
         "fly.toml:25: [mounts]",
         "fly.toml:21: [processes]",
