@@ -380,14 +380,7 @@ def _show(value: Any) -> str:
 
 def _problems(exc: ValidationError, doc: Document) -> Iterator[Problem]:
     for err in exc.errors(include_url=False):
-        many = (err.get("ctx") or {}).get("error")
-        errors: list[Any] = (
-            [{**err, "ctx": {"error": one}} for one in many.problems]
-            if isinstance(many, AtMany)
-            else [err]
-        )
-        for one in errors:
-            path, message, at_key = _message(one, _clean_loc(tuple(one["loc"])))
+        for path, message, at_key in _problems_of(err, doc):
             line, col = doc.place(path, key=at_key)
             yield Problem(doc.file, line, col, _dotted(path), message)
 
