@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
+import heapq
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -63,9 +64,37 @@ class Registered:
     options: dict[str, Any]
 
 
+def stable_order(registrations: list[Registered]) -> list[Registered]:
+    """The registrations in an order that does not depend on scheduling: each after its parent
+    and its dependencies, and otherwise by name. The SDK registers concurrently, so the order it
+    happened in changes from run to run, and a plan a reviewer reads twice must not."""
+    by_urn = {r.urn: r for r in registrations}
+    waits = {
+        r.urn: {u for u in (r.parent, *r.dependencies) if u in by_urn and u != r.urn}
+        for r in registrations
+    }
+    waited_by: dict[str, list[str]] = {}
+    for urn, before in waits.items():
+        for u in before:
+            waited_by.setdefault(u, []).append(urn)
+    ready = [(r.name, r.urn) for r in registrations if not waits[r.urn]]
+    heapq.heapify(ready)
+    out: list[Registered] = []
+    while ready:
+        _, urn = heapq.heappop(ready)
+        out.append(by_urn[urn])
+        for later in waited_by.get(urn, []):
+            waits[later].discard(urn)
+            if not waits[later]:
+                heapq.heappush(ready, (by_urn[later].name, later))
+    # A cycle cannot come from the SDK; were there one, its members still appear, by name.
+    placed = {r.urn for r in out}
+    return out + sorted((r for r in registrations if r.urn not in placed), key=lambda r: r.name)
+
+
 @dataclass
 class ProgramRun:
-    """What a program registered, in order, and its resolved stack outputs."""
+    """What a program registered (in stable_order) and its resolved stack outputs."""
 
     registrations: list[Registered]
     outputs: dict[str, Any] = field(default_factory=dict)
@@ -386,7 +415,8 @@ def run_program(
 
         _sync_await(run_pulumi_func(call))
         outputs, unknown = _resolve_outputs()
-        return ProgramRun(monitor.registrations, outputs, unknown, list(engine.invokes))
+        registered = stable_order(monitor.registrations)
+        return ProgramRun(registered, outputs, unknown, list(engine.invokes))
 
     return contextvars.copy_context().run(run)
 
