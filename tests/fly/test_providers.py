@@ -637,6 +637,30 @@ def test_storage_create_restarts_the_apps_machines(fly_env: FlyEnv, tmp_path: Pa
     assert before and all(b != a for b, a in zip(before, after, strict=True))
 
 
+def test_storage_create_waits_as_long_as_a_deploy_since_it_restarts_machines(
+    fly_env: FlyEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # flyctl's storage create sets the secrets through DeploySecrets, which restarts every
+    # machine: with the ordinary command limit a healthy rollout would be cut off as a timeout.
+    from dataclasses import replace
+
+    from components.fly.cli import Flyctl
+
+    make_app()
+    deploy_once(tmp_path)
+    limits: dict[str, float | None] = {}
+    run = Flyctl.run
+
+    def recording(self: Flyctl, args: list[str], **kw: Any) -> Any:
+        limits[" ".join(args[:2])] = kw.get("timeout") or self.timeout
+        return run(self, args, **kw)
+
+    monkeypatch.setattr(Flyctl, "run", recording)
+    settings = replace(FAST, timeout_s=7, deploy_timeout_s=1234)
+    p.StorageProvider(settings).create({"app": APP, "name": f"{APP}-storage"})
+    assert limits["storage create"] == 1234
+
+
 def test_storage_delete_after_the_app_is_gone_still_destroys_the_bucket(fly_env: FlyEnv) -> None:
     make_app()
     prov = p.StorageProvider(FAST)
