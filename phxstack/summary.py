@@ -180,6 +180,24 @@ def _cost_lines_changed(before: dict[str, Any], after: dict[str, Any]) -> list[s
     return rows
 
 
+def _override_lines(head: dict[str, Any], base: dict[str, Any] | None) -> list[str]:
+    """The checks infera.yaml waives, each with its reason; one this change adds is marked, so a
+    reviewer sees a policy switched off in the same comment as the resources it lets through."""
+    overrides = head.get("overrides") or []
+    if not overrides:
+        return []
+    known = {(o["kind"], o["name"]) for o in (base or {}).get("overrides") or []}
+    lines = ["**Overrides** (infera.yaml `overrides:`, each waiving one check):", ""]
+    for o in overrides:
+        new = base is not None and (o["kind"], o["name"]) not in known
+        lines.append(
+            f"- {'**new:** ' if new else ''}`{o['kind']}.{o['name']}`: "
+            # In a code span and on one line: a reason is the PR author's text, never markup.
+            f"{_code(' '.join(str(o['reason']).split()), 300)}"
+        )
+    return [*lines, ""]
+
+
 def render_markdown(
     head: dict[str, Any], base: dict[str, Any] | None, *, limit: int = MAX_CHARS
 ) -> str:
@@ -209,6 +227,7 @@ def render_markdown(
         head_lines += ["**Data at risk, or a deploy that will stop:**", ""]
         head_lines += [_risk_line(c) for c in risky]
         head_lines.append("")
+    head_lines += _override_lines(head, base)
     head_lines += [*_cost_section(before, head["cost"]), ""]
     summary = ", ".join(f"{n} to {_VERB[a]}" for a, n in counts.items() if n) or "no changes"
     head_lines += [f"**Resources:** {summary}.", ""]

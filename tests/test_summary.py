@@ -316,3 +316,29 @@ def test_a_supplied_secret_never_reaches_the_summary(tmp_path: Path) -> None:
 def test_a_base_plan_from_before_cost_existed_is_priced_at_the_defaults() -> None:
     md = render_markdown(plan(service(3)), plan(service(2), with_cost=False))
     assert "**Monthly cost:** $210.24 → $315.36 (**+$105.12**, +50.0%)" in md
+
+
+def test_overrides_are_listed_and_the_ones_this_change_adds_are_marked_new() -> None:
+    base = plan(service(1))
+    base["overrides"] = [
+        {"kind": "plain_env", "name": "OTLP_ENDPOINT", "reason": "collector URL, no credentials"}
+    ]
+    head = plan(service(1))
+    head["overrides"] = [
+        *base["overrides"],
+        {
+            "kind": "policies",
+            "name": "machine-count",
+            "reason": "SQLite on one volume:\none writer | by design",
+        },
+    ]
+    text = render_markdown(head, base)
+    assert "- `plain_env.OTLP_ENDPOINT`: `collector URL, no credentials`" in text.splitlines()
+    # Folded to one line, in a code span, pipes escaped: the reason is text, not markup.
+    assert (
+        "- **new:** `policies.machine-count`: `SQLite on one volume: one writer \\| by design`"
+        in text.splitlines()
+    )
+    # Above the resources, where a reviewer reads first.
+    assert text.index("**Overrides**") < text.index("**Resources:**")
+    assert "**Overrides**" not in render_markdown(plan(service(1)), plan(service(1)))
