@@ -5,6 +5,7 @@
 
 from typing import Any
 
+from components.guard import GuardArgs, ProductionGuard
 from components.outputs import export_outputs
 from config.context import from_pulumi
 
@@ -19,5 +20,8 @@ else:
     from components.fly.stack import PhoenixFly, fly_args
 
     app = PhoenixFly(ctx.infera.project_name, fly_args(ctx))
+
+if ctx.infera.is_production:
+    ProductionGuard(f"{ctx.infera.project_name}-guard", GuardArgs(protects=[app]))
 
 export_outputs(ctx.infera.provider, app.outputs)

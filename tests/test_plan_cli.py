@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = {"fly": ROOT / "infera.yaml", "gcp": ROOT / "examples" / "gcp" / "infera.yaml"}
 STACKS = sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))
 CANARY = "canary-7f3e1d9a-never-print-me"
+GUARD = "phoenix:index:ProductionGuard"
 
 
 def _plan(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -70,13 +71,20 @@ def test_plan_json_for_every_sample_and_stack(
         assert set(r["dependencies"]) <= urns
         assert "__provider" not in r["inputs"]
     assert plan["outputs"]["provider"] == provider
-    # A component resource of the provider's stack is the root of everything custom.
-    top = [
-        r
+    # A component resource of the provider's stack is the root of everything custom; beside it
+    # a production stack has only its destroy guard, which depends on every custom resource.
+    top = {
+        r["type"]: r
         for r in plan["resources"]
         if not r["custom"] and r["parent"].endswith("Stack::phoenix-" + stack)
-    ]
-    assert [t["type"] for t in top] == [f"phoenix:{provider}:Stack"]
+    }
+    guarded = stack == "prod"
+    expected = {f"phoenix:{provider}:Stack"} | ({GUARD} if guarded else set())
+    assert set(top) == expected
+    if guarded:
+        custom = {r["urn"] for r in plan["resources"] if r["custom"]}
+        assert top[GUARD]["protect"] is True
+        assert set(top[GUARD]["dependencies"]) == custom
 
 
 def test_plan_text_shows_tree_unknowns_and_outputs(capsys: pytest.CaptureFixture[str]) -> None:

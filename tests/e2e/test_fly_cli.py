@@ -234,36 +234,60 @@ def test_destroy_of_dev_leaves_no_fly_object(tmp_path: Path) -> None:
     assert [r["type"] for r in state_resources(d.project, "dev")] == []
 
 
-def test_destroy_of_prod_is_refused_by_protect(tmp_path: Path) -> None:
+GUARD_URN = "urn:pulumi:prod::phoenix::phoenix:index:ProductionGuard::my-phoenix-app-guard"
+
+
+def test_destroy_of_prod_is_refused_before_anything_is_deleted(tmp_path: Path) -> None:
     d = deploy(tmp_path, "prod", sample())
-    before = fly_objects(d.ws)
+    before, state_before = fly_objects(d.ws), kept(d.project)
     run = d.project.pulumi("destroy", "--stack", "prod", "--yes", "--skip-preview")
     assert run.code != 0
     out = run.stdout + run.stderr
-    assert "because it is protected" in out
-    # Pulumi stops at the first protected resources it reaches (dependents first).
+    # The engine's refusal (deleteProtectedError, pkg/resource/deploy/step.go), for the guard
+    # alone: it depends on everything, so it is the only resource in the first batch.
+    assert f'resource "{GUARD_URN}" cannot be deleted\n    because it is protected' in out
+    assert out.count("cannot be deleted") == out.count(GUARD_URN + '" cannot be deleted')
+    assert fly_objects(d.ws) == before
+    # Nothing left the state either: the generated SECRET_KEY_BASE and RELEASE_COOKIE are kept.
+    assert kept(d.project) == state_before
+
+
+def test_turning_production_off_is_refused_until_the_guard_is_unprotected(tmp_path: Path) -> None:
+    d = deploy(tmp_path, "prod", sample())
+    d.project.write_infera(sample(prod={"production": False}))
+    run = d.project.pulumi("up", "--stack", "prod", "--yes", "--skip-preview")
+    assert run.code != 0
+    assert f'resource "{GUARD_URN}" cannot be deleted' in run.stdout + run.stderr
+    assert GUARD_URN in {urn for urn, _ in kept(d.project)}
+    d.project.pulumi("state", "unprotect", GUARD_URN, "--stack", "prod", "--yes").check()
+    d.project.pulumi("up", "--stack", "prod", "--yes", "--skip-preview").check()
+    assert GUARD_URN not in {urn for urn, _ in kept(d.project)}
+
+
+def kept(project: Project) -> set[tuple[str, str | None]]:
+    """The prod stack's resources by URN and ID (secrets re-encrypt on every state write)."""
+    return {(r["urn"], r.get("id")) for r in state_resources(project, "prod")}
+
+
+def test_without_the_guard_destroy_of_prod_still_keeps_the_data(tmp_path: Path) -> None:
+    # The README's deliberate teardown, first step: unprotect the guard.
+    d = deploy(tmp_path, "prod", sample())
+    before = fly_objects(d.ws)
+    d.project.pulumi("state", "unprotect", GUARD_URN, "--stack", "prod", "--yes").check()
+    run = d.project.pulumi("destroy", "--stack", "prod", "--yes", "--skip-preview")
+    assert run.code != 0
+    out = run.stdout + run.stderr
+    # Pulumi stops at the protected data resources it reaches (dependents first).
     for name in ("my-phoenix-app-db", "my-phoenix-app-redis"):
         assert f'::{name}" cannot be deleted' in out, name
     after = fly_objects(d.ws)
-    # The app (with its machines), the Postgres cluster and Redis are still there.
+    # The app (with its volumes and machines), the Postgres cluster and Redis are still there.
     assert (
         sorted(after["apps"]) == sorted(before["apps"]) == ["my-phoenix-app", "my-phoenix-app-db"]
     )
     assert after["redis"] == before["redis"]
     machines = {name: len(app["machines"]) for name, app in after["apps"].items()}
     assert machines == {name: len(app["machines"]) for name, app in before["apps"].items()}
-
-
-# Found here: Pulumi deletes the unprotected resources before it reaches a protected one, so
-# `destroy` of prod unsets the app's secrets and releases its public IPs, then stops. Only the
-# stateful resources are protected in prod (components/fly/stack.py). Strict: passes, and so
-# fails, once every prod resource whose deletion breaks the running app is protected too.
-@pytest.mark.xfail(strict=True, reason="destroy of prod releases the IPs and unsets the secrets")
-def test_destroy_of_prod_deletes_nothing_on_fly(tmp_path: Path) -> None:
-    d = deploy(tmp_path, "prod", sample())
-    before = fly_objects(d.ws)
-    assert d.project.pulumi("destroy", "--stack", "prod", "--yes", "--skip-preview").code != 0
-    assert fly_objects(d.ws) == before
 
 
 # The CLI runs a Python policy pack through the language host's RunPlugin, and leaves the
