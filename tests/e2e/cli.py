@@ -27,7 +27,8 @@ VENV_BIN = ROOT / ".venv" / "bin"
 BINARIES = (
     "pulumi",
     "pulumi-language-python",
-    "pulumi-language-python-exec",
+    "host/pulumi-language-python",
+    "host/pulumi-language-python-exec",
     "pulumi-resource-pulumi-python",
     "pulumi-resource-random",
 )

@@ -23,6 +23,7 @@ def test_a_missing_build_fails_on_ci_and_skips_elsewhere(
 
 def test_a_complete_build_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in cli.BINARIES:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("")
     monkeypatch.setattr(cli, "ENGINE_BIN", tmp_path)
     monkeypatch.setenv("CI", "true")

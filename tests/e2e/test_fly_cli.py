@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -290,22 +291,49 @@ def test_without_the_guard_destroy_of_prod_still_keeps_the_data(tmp_path: Path) 
     assert machines == {name: len(app["machines"]) for name, app in before["apps"].items()}
 
 
-# The CLI runs a Python policy pack through the language host's RunPlugin, and leaves the
-# request's deprecated `program` field empty (sdk/go/common/resource/plugin/langruntime_plugin.go,
-# RunPlugin, v3.274.0); the v3.79.0 host runs `python <program>`, so it runs the stack's own
-# __main__.py instead of the pack. Strict: once the host matches the CLI this passes, and fails.
-@pytest.mark.xfail(
-    strict=True,
-    reason="the v3.79.0 language host cannot start a policy pack for the v3.274.0 CLI",
-)
+def policy_pack(root: Path, venv: bool = True) -> Path:
+    """A copy of policy/ as `pulumi install` leaves it: with the `venv` PulumiPolicy.yaml names
+    (here the project's .venv, which pins the same pulumi and pulumi-policy)."""
+    pack = root / "policy"
+    shutil.copytree(ROOT / "policy", pack, ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    if venv:
+        (pack / "venv").symlink_to(VENV_BIN.parent, target_is_directory=True)
+    return pack
+
+
+# The CLI starts a Python policy pack through the language host's RunPlugin (kind "analyzer"),
+# which tools/pulumi-engine's host proxy serves as the current host does.
 def test_a_mandatory_policy_violation_fails_the_prod_preview(tmp_path: Path) -> None:
     ws = Workspace(tmp_path, engine_bin())
     # Planted: one machine in prod, which the machine-count policy makes mandatory there.
     project = ws.project("app", sample(prod={"deployment": {"machines": {"count": 1}}}))
     project.init("prod", {SECRET: CANARY})
-    run = project.pulumi("preview", "--stack", "prod", "--policy-pack", str(ROOT / "policy"))
+    run = project.pulumi("preview", "--stack", "prod", "--policy-pack", str(policy_pack(tmp_path)))
     assert run.code != 0
     out = run.stdout + run.stderr
-    assert "machine-count" in out
-    assert "mandatory" in out
-    assert "need at least 2 in production" in out
+    assert "❌ phoenix-stack@v0.1.0" in out
+    scale = "pulumi-python:dynamic/fly:Scale: my-phoenix-app-scale"
+    assert f"- [mandatory]  machine-count  ({scale})" in out
+    assert "1 instance(s) always running; need at least 2 in production" in out
+    # The planted violation is the only one: the rest of the sample passes every policy.
+    assert out.count("- [mandatory]") == 1 and "- [advisory]" not in out
+
+
+def test_the_prod_sample_passes_the_policy_pack(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path, engine_bin())
+    project = ws.project("app", sample())
+    project.init("prod", {SECRET: CANARY})
+    run = project.pulumi("preview", "--stack", "prod", "--policy-pack", str(policy_pack(tmp_path)))
+    assert run.code == 0, run.stdout + run.stderr
+    assert f"phoenix-stack@v0.1.0 (local: {tmp_path / 'policy'})" in run.stdout
+
+
+def test_a_policy_pack_without_its_virtualenv_says_how_to_create_it(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path, engine_bin())
+    project = ws.project("app", sample())
+    project.init("prod", {SECRET: CANARY})
+    pack = policy_pack(tmp_path, venv=False)
+    run = project.pulumi("preview", "--stack", "prod", "--policy-pack", str(pack))
+    assert run.code != 0
+    # Pulumi's own message (NewVirtualEnvError, sdk/python/toolchain/pip.go).
+    assert f'is set to "venv", but "{pack / "venv"}" doesn\'t exist' in run.stdout + run.stderr
