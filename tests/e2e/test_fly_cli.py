@@ -325,7 +325,8 @@ def test_the_prod_sample_passes_the_policy_pack(tmp_path: Path) -> None:
     project.init("prod", {SECRET: CANARY})
     run = project.pulumi("preview", "--stack", "prod", "--policy-pack", str(policy_pack(tmp_path)))
     assert run.code == 0, run.stdout + run.stderr
-    assert f"phoenix-stack@v0.1.0 (local: {tmp_path / 'policy'})" in run.stdout
+    # The pack ran and passed (the CLI shortens a long local path, so only its start is fixed).
+    assert "✅ phoenix-stack@v0.1.0 (local: " in run.stdout
 
 
 def test_a_policy_pack_without_its_virtualenv_says_how_to_create_it(tmp_path: Path) -> None:
