@@ -317,6 +317,8 @@ def test_a_mandatory_policy_violation_fails_the_prod_preview(tmp_path: Path) -> 
     assert "1 instance(s) always running; need at least 2 in production" in out
     # The planted violation is the only one: the rest of the sample passes every policy.
     assert out.count("- [mandatory]") == 1 and "- [advisory]" not in out
+    # The pack gets the stack's config (secrets included) in its environment, never in output.
+    assert CANARY not in out
 
 
 def test_the_prod_sample_passes_the_policy_pack(tmp_path: Path) -> None:
