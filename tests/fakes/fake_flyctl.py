@@ -92,6 +92,10 @@ PG_NOTICE = (
 )
 # The fake's own set; the real list comes from the API.
 MPG_REGIONS = ["ams", "fra", "iad", "lax", "lhr", "nrt", "ord", "sin", "sjc", "syd", "yyz"]
+# APPROX: the platform's regions come from the API (prompt.PlatformRegions); the fake's set.
+PLATFORM_REGIONS = sorted(
+    {*MPG_REGIONS, "arn", "bom", "cdg", "dfw", "ewr", "gru", "jnb", "mad", "mia", "sea", "yul"}
+)
 MPG_PLANS = {"basic": "Basic", "starter": "Starter", "launch": "Launch", "scale": "Scale"}
 # fly-go machine presets: (cpu_kind, cpus, memory_mb)
 PRESETS = {
@@ -146,6 +150,7 @@ SUPPORTED = {
     "deploy",
     "machine list",
     "volumes list",
+    "volumes create",
     "config validate",
     "auth whoami",
     "version",
@@ -808,11 +813,18 @@ def services_for(config: dict[str, Any], group: str) -> list[dict[str, Any]]:
     return out
 
 
-def mounts_for(config: dict[str, Any], group: str) -> list[dict[str, Any]]:
+def all_mounts(config: dict[str, Any]) -> list[dict[str, Any]]:
     mounts = config.get("mounts") or config.get("mount") or []
-    if isinstance(mounts, dict):
-        mounts = [mounts]
-    return [m for m in mounts if not m.get("processes") or group in m["processes"]]
+    return [mounts] if isinstance(mounts, dict) else list(mounts)
+
+
+def mounts_for(config: dict[str, Any], group: str) -> list[dict[str, Any]]:
+    # appconfig/processgroups.go Flatten (flattenGroupsMatch): a mount without `processes`
+    # belongs to the default group only, "app" if there is one, else the first name
+    # (DefaultProcessName).
+    groups = groups_of(config)
+    default = "app" if "app" in groups else groups[0]
+    return [m for m in all_mounts(config) if group in (m.get("processes") or [default])]
 
 
 STRATEGIES = ("canary", "rolling", "immediate", "bluegreen")
@@ -1029,6 +1041,54 @@ def new_machine(
         "updated_at": now(),
         "config": json.loads(json.dumps(config)),
     }
+
+
+def new_volume(
+    name: str, region: str, size_gb: int, snapshot_retention: int | None = None
+) -> dict[str, Any]:
+    """An unattached fly.Volume (fly-go volume_types.go), as the machines API returns it."""
+    return {
+        "id": "vol_" + hexid(8),
+        "name": name,
+        "state": "created",
+        "size_gb": size_gb,
+        "region": region,
+        "zone": "fake",
+        "encrypted": True,
+        "attached_machine_id": None,
+        "attached_alloc_id": None,
+        "created_at": now(),
+        "host_dedication_id": "",
+        # Fly's default retention is 5 days (volumes/create.go's --snapshot-retention default).
+        "snapshot_retention": snapshot_retention or 5,
+        "auto_backup_enabled": True,
+        # APPROX: the API's value for a volume on a healthy host; deploy's setVolumes
+        # (machines.go) only reuses volumes whose host_status is "ok".
+        "host_status": "ok",
+    }
+
+
+def unattached_volumes(rec: dict[str, Any]) -> list[dict[str, Any]]:
+    # deploy/machines.go setVolumes: neither attached to a machine nor to an alloc, host ok.
+    return [
+        v
+        for v in rec["volumes"]
+        if v.get("attached_machine_id") is None
+        and v.get("attached_alloc_id") is None
+        and v.get("host_status", "ok") == "ok"
+    ]
+
+
+def attach(vol: dict[str, Any], machine: dict[str, Any], mount: dict[str, Any]) -> None:
+    vol["attached_machine_id"] = machine["id"]
+    machine["config"]["mounts"] = [
+        {
+            "volume": vol["id"],
+            "path": mount["destination"],
+            "name": mount["source"],
+            "size_gb": vol["size_gb"],
+        }
+    ]
 
 
 def allocate_ip(state: State, kind: str, region: str = "global") -> dict[str, Any]:
@@ -1261,6 +1321,63 @@ def cmd_volumes_list(ctx: Ctx) -> None:
         ctx.out += table(["ID", "STATE", "NAME", "SIZE", "REGION"], rows)
 
 
+def cmd_volumes_create(ctx: Ctx) -> None:
+    """internal/command/volumes/create.go runCreate."""
+    p = ctx.p
+    name = p.args[0]
+    rec = ctx.app_record()
+    count = p.get("--count")
+    # confirmVolumeCreate: no warning with --yes, with --count above 1, or when the app already
+    # has a volume of that name; otherwise the warning, then a prompt no script can answer.
+    if not p.get("--yes") and count <= 1 and not any(v["name"] == name for v in rec["volumes"]):
+        ctx.warn(
+            "Warning! Every volume is pinned to a specific physical host. You should create two "
+            "or more volumes per application to avoid downtime. Learn more at "
+            "https://fly.io/docs/volumes/overview/"
+        )
+        raise CliError(YES_NONINTERACTIVE)
+    # prompt.Region: --region, else FLY_REGION (config.go), else a prompt.
+    region = p.get("--region") or os.environ.get("FLY_REGION")
+    if not region:
+        raise CliError("region code must be specified when not running interactively")
+    if region not in PLATFORM_REGIONS:
+        raise CliError(f"region {region} not found")
+    if "--fs-type" in p.specified and p.get("--fs-type") not in ("ext4", "raw"):
+        raise CliError(f'filesystem "{p.get("--fs-type")}" must be either "ext4" or "raw"')
+    if "--vm-gpus" in p.specified or "--vm-gpu-kind" in p.specified:
+        # flag/machines.go GetMachineGuest.
+        raise CliError(
+            "GPU machines are no longer supported: --vm-gpu-kind and --vm-gpus are no longer "
+            "accepted"
+        )
+    for _ in range(count):
+        vol = new_volume(name, region, p.get("--size"), p.get("--snapshot-retention"))
+        vol["encrypted"] = not p.get("--no-encryption")
+        if "--scheduled-snapshots" in p.specified:
+            vol["auto_backup_enabled"] = bool(p.get("--scheduled-snapshots"))
+        rec["volumes"].append(vol)
+        if ctx.json:
+            ctx.emit_json(vol)
+            continue
+        # volumes.go printVolume: each label right-aligned in 20 columns.
+        created = _dt.datetime.strptime(vol["created_at"], "%Y-%m-%dT%H:%M:%SZ")
+        rows = [
+            ("ID", vol["id"]),
+            ("Name", vol["name"]),
+            ("App", ctx.app),
+            ("Region", vol["region"]),
+            ("Zone", vol["zone"]),
+            ("Size GB", str(vol["size_gb"])),
+            ("Encrypted", str(vol["encrypted"]).lower()),
+            # Go's time.RFC822, "02 Jan 06 15:04 MST".
+            ("Created at", created.strftime("%d %b %y %H:%M UTC")),
+            ("Snapshot retention", str(vol["snapshot_retention"])),
+            ("Scheduled snapshots", str(vol["auto_backup_enabled"]).lower()),
+        ]
+        for label, value in rows:
+            ctx.say(f"{label:>20}: {value}")
+
+
 def _stage_flag(ctx: Ctx) -> bool:
     return bool(ctx.p.get("--stage"))
 
@@ -1335,6 +1452,151 @@ def cmd_secrets_deploy(ctx: Ctx) -> None:
     restart_machines(ctx, rec)
 
 
+def _group(m: dict[str, Any]) -> str:
+    return str(m["config"].get("metadata", {}).get("fly_process_group") or "")
+
+
+def pop_volume(pool: list[dict[str, Any]], name: str, region: str) -> dict[str, Any] | None:
+    # deploy/machines.go popVolumeFor: the first unattached volume of that name in the region.
+    for i, v in enumerate(pool):
+        if v["name"] == name and (not region or v["region"] == region):
+            return pool.pop(i)
+    return None
+
+
+def provision_first_volumes(
+    ctx: Ctx, rec: dict[str, Any], config: dict[str, Any], region: str, pool: list[dict[str, Any]]
+) -> None:
+    """deploy/deploy_first.go provisionVolumesOnFirstDeploy: one volume per group mount.
+
+    In the primary region, left unattached for the machine launched next; an unattached
+    volume of the same name that already exists is used instead of a new one.
+    """
+    existent: dict[str, int] = {}
+    for v in pool:
+        existent[v["name"]] = existent.get(v["name"], 0) + 1
+    for group in groups_of(config):
+        for mount in mounts_for(config, group):
+            source = mount["source"]
+            if existent.get(source, 0) > 0:
+                existent[source] -= 1
+                continue
+            # The mount's initial_size, else --volume-initial-size, else 1 GB
+            # (DefaultVolumeInitialSizeGB).
+            size = parse_size_gb(mount.get("initial_size")) or int(
+                ctx.p.get("--volume-initial-size") or 1
+            )
+            ctx.say(
+                f"Creating a {size} GB volume named '{source}' for process group '{group}'. "
+                "Use 'fly vol extend' to increase its size"
+            )
+            vol = new_volume(source, region, size, mount.get("snapshot_retention"))
+            rec["volumes"].append(vol)
+            pool.append(vol)
+
+
+def validate_volume_config(
+    ctx: Ctx, rec: dict[str, Any], config: dict[str, Any], pool: list[dict[str, Any]]
+) -> None:
+    """deploy/machines.go validateVolumeConfig, run on every deploy after the first's volumes.
+
+    A group with machines: each machine without a volume while fly.toml mounts one needs an
+    unattached volume of that name in its region; a group without machines needs one
+    unattached volume of each mount's name, anywhere. Counting never consumes the pool.
+    """
+    for group in groups_of(config):
+        mounts = mounts_for(config, group)
+        machines = [m for m in rec["machines"] if _group(m) == group]
+        if not machines:
+            for mount in mounts:
+                source = mount["source"]
+                if not any(v["name"] == source for v in pool):
+                    raise CliError(
+                        f"creating a new machine in group '{group}' requires an unattached "
+                        f"'{source}' volume. Create it with `fly volume create {source}`"
+                    )
+            continue
+        source = mounts[0]["source"] if mounts else ""
+        destination = mounts[0]["destination"] if mounts else ""
+        needs: dict[str, int] = {}
+        for m in machines:
+            attached = m["config"].get("mounts") or []
+            if not destination and attached:
+                ctx.warn(
+                    f"Warning! machine {m['id']} [{group}] has a volume mounted but app config "
+                    "does not specify a volume.\nThis usually indicates a misconfiguration."
+                )
+                # prompt.Confirm without a TTY; deploy's --yes does not answer it.
+                raise CliError(YES_NONINTERACTIVE)
+            if destination and not attached:
+                needs[m["region"]] = needs.get(m["region"], 0) + 1
+            if attached and source and attached[0].get("name") and source != attached[0]["name"]:
+                # The arguments in flyctl's order: the fly.toml name, then the volume's ID,
+                # then the name of the volume attached.
+                raise CliError(
+                    f"machine {m['id']} [{group}] can't update the attached volume {source} "
+                    f"with name '{attached[0].get('volume')}' by '{attached[0]['name']}'"
+                )
+        have: dict[str, int] = {}
+        for v in pool:
+            if v["name"] == source:
+                have[v["region"]] = have.get(v["region"], 0) + 1
+        # flyctl ranges over a Go map here, so with several regions its order varies from run
+        # to run; the fake sorts them.
+        missing = [
+            f"{r}={n - have.get(r, 0)}" for r, n in sorted(needs.items()) if n > have.get(r, 0)
+        ]
+        if missing:
+            raise CliError(
+                f"Process group '{group}' needs volumes with name '{source}' to fulfill mounts "
+                f"defined in fly.toml; Run `fly volume create {source} -r REGION -n COUNT` for "
+                f"the following regions and counts: {' '.join(missing)}"
+            )
+
+
+def update_machine(
+    ctx: Ctx,
+    rec: dict[str, Any],
+    m: dict[str, Any],
+    mconfig: dict[str, Any],
+    mounts: list[dict[str, Any]],
+    pool: list[dict[str, Any]],
+) -> None:
+    """An existing machine takes the new config (deploy/machines_launchinput.go
+    launchInputForUpdate): it keeps the volume it has (with fly.toml's path), or, gaining a
+    mount, is replaced by a machine in its own region on an unattached volume there."""
+    old_mounts = m["config"].get("mounts") or []
+    m["config"] = json.loads(json.dumps(mconfig))
+    m["updated_at"] = now()
+    m["instance_id"] = "01" + hexid(12).upper()
+    if old_mounts and mounts and not old_mounts[0].get("name"):
+        # The attached volume's name is unknown: flyctl keeps the mount as it is.
+        m["config"]["mounts"] = old_mounts
+        return
+    if old_mounts and mounts:
+        # Same name (validateVolumeConfig refused any other): the volume stays, and only the
+        # destination may change in place.
+        m["config"]["mounts"] = [{**old_mounts[0], "path": mounts[0]["destination"]}]
+        return
+    if not mounts:
+        return
+    group = _group(m)
+    vol = pop_volume(pool, mounts[0]["source"], m["region"])
+    if vol is None:
+        raise CliError(
+            f"machine in group '{group}' needs an unattached volume named "
+            f"'{mounts[0]['source']}' in region '{m['region']}'",
+            partial=True,
+        )
+    # machines_deploymachinesapp.go updateMachineByReplace: the old machine is destroyed and
+    # a new one launched from the input (region and volume above). fly-go's LaunchMachineInput
+    # keeps the old ID client side only (json:"-"), so the machines API gives it a new one.
+    rec["machines"].remove(m)
+    replacement = new_machine(ctx.state, ctx.app, group, m["region"], m["config"])
+    attach(vol, replacement, mounts[0])
+    rec["machines"].append(replacement)
+
+
 def cmd_deploy(ctx: Ctx) -> None:
     p = ctx.p
     for flag in ("--wait-timeout", "--release-command-timeout"):
@@ -1380,6 +1642,17 @@ def cmd_deploy(ctx: Ctx) -> None:
     if p.get("--build-only"):
         return
     ctx.warn(f"Watch your deployment at https://fly.io/apps/{app}/monitoring")
+    region = p.get("--primary-region") or config.get("primary_region") or "iad"
+    # deploy/machines.go setFirstDeploy: the first deploy is one to an app that is not yet
+    # deployed (fly-go flaps_apps.go Deployed: status "deployed" or "suspended", see
+    # app_status) and has no machines.
+    first = app_status(rec) not in ("deployed", "suspended") and not rec["machines"]
+    # setVolumes: the unattached volumes this deploy may attach, looked up only if fly.toml
+    # mounts any. Both steps below run in NewMachineDeployment, before the release exists.
+    pool = unattached_volumes(rec) if all_mounts(config) else []
+    if first:
+        provision_first_volumes(ctx, rec, config, region, pool)
+    validate_volume_config(ctx, rec, config, pool)
     release_cmd = (config.get("deploy") or {}).get("release_command")
     if release_cmd and not p.get("--skip-release-command"):
         ctx.warn(f"Running {app} release_command: {release_cmd}")
@@ -1416,12 +1689,10 @@ def cmd_deploy(ctx: Ctx) -> None:
             },
         }
     )
-    region = p.get("--primary-region") or config.get("primary_region") or "iad"
     env = {str(k): str(v) for k, v in (config.get("env") or {}).items()}
     for pair in p.get("--env", []):
         k, _, v = pair.partition("=")
         env[k] = v
-    first = version == 1 or not rec["machines"]
     has_services = False
     for group in groups_of(config):
         services = services_for(config, group)
@@ -1452,47 +1723,22 @@ def cmd_deploy(ctx: Ctx) -> None:
         ]
         if existing:
             for m in existing:
-                keep_mounts = m["config"].get("mounts")
-                m["config"] = json.loads(json.dumps(mconfig))
-                if keep_mounts:
-                    m["config"]["mounts"] = keep_mounts
-                m["updated_at"] = now()
-                m["instance_id"] = "01" + hexid(12).upper()
+                update_machine(ctx, rec, m, mconfig, mounts, pool)
             continue
         count = 1 if mounts or not p.get("--ha") else 2
         for _ in range(count):
             m = new_machine(ctx.state, app, group, region, mconfig)
-            for mount in mounts:
-                # deploy/deploy_first.go provisionVolumesOnFirstDeploy: the mount's
-                # initial_size, else --volume-initial-size, else 1 GB.
-                size = parse_size_gb(mount.get("initial_size")) or int(
-                    p.get("--volume-initial-size") or 1
-                )
-                vol = {
-                    "id": "vol_" + hexid(8),
-                    "name": mount["source"],
-                    "state": "created",
-                    "size_gb": size,
-                    "region": region,
-                    "zone": "fake",
-                    "encrypted": True,
-                    "attached_machine_id": m["id"],
-                    "attached_alloc_id": None,
-                    "created_at": now(),
-                    "host_dedication_id": "",
-                    # deploy_first.go passes the mount's snapshot_retention; Fly's default is 5.
-                    "snapshot_retention": mount.get("snapshot_retention") or 5,
-                    "auto_backup_enabled": True,
-                }
-                rec["volumes"].append(vol)
-                m["config"]["mounts"] = [
-                    {
-                        "volume": vol["id"],
-                        "path": mount["destination"],
-                        "name": mount["source"],
-                        "size_gb": size,
-                    }
-                ]
+            if mounts:
+                # deploy/machines_launchinput.go launchInputForLaunch: a new machine runs in
+                # the primary region, on an unattached volume of the mount's name there.
+                vol = pop_volume(pool, mounts[0]["source"], region)
+                if vol is None:
+                    raise CliError(
+                        f"New machine in group '{group}' needs an unattached volume named "
+                        f"'{mounts[0]['source']}' in region '{region}'",
+                        partial=True,
+                    )
+                attach(vol, m, mounts[0])
             rec["machines"].append(m)
             ctx.warn(f"Creating a new machine {m['id']} [{group}]")
     if first and has_services and not rec["ips"] and not p.get("--no-public-ips"):
@@ -1611,21 +1857,8 @@ def cmd_scale_count(ctx: Ctx) -> None:
             if mounts:
                 # scale/machine_defaults.go CreateVolumeRequest: a new volume of the template
                 # mount's size in the new machine's region (no snapshot_retention is passed).
-                vol = {
-                    "id": "vol_" + hexid(8),
-                    "name": mounts[0]["name"],
-                    "state": "created",
-                    "size_gb": mounts[0].get("size_gb") or 1,
-                    "region": region,
-                    "zone": "fake",
-                    "encrypted": True,
-                    "attached_machine_id": m["id"],
-                    "attached_alloc_id": None,
-                    "created_at": now(),
-                    "host_dedication_id": "",
-                    "snapshot_retention": 5,
-                    "auto_backup_enabled": True,
-                }
+                vol = new_volume(mounts[0]["name"], region, mounts[0].get("size_gb") or 1)
+                vol["attached_machine_id"] = m["id"]
                 rec["volumes"].append(vol)
                 m["config"]["mounts"] = [{**mounts[0], "volume": vol["id"]}]
             rec["machines"].append(m)

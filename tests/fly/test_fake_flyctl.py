@@ -261,6 +261,9 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("certs remove", ["certs", "remove", "missing.example", "-a", "demo"]),
         ("storage create", ["storage", "create", "-a", "demo"]),
         ("storage destroy", ["storage", "destroy", "bucket-x"]),
+        # The warning about volumes pinned to one host: only --yes or --count > 1 skip it.
+        ("volumes create", ["volumes", "create", "data", "-a", "demo", "-r", "ams"]),
+        ("volumes create", ["volumes", "create", "data", "-a", "demo", "--yes"]),
     ],
 )
 def test_prompts_fail_with_the_contracts_noninteractive_text(
@@ -906,3 +909,177 @@ def test_first_deploy_sizes_volumes_from_the_mount_and_scale_adds_one_per_machin
         ("app", "ams", "data"), ("app", "ams", "data"),
         ("worker", "ams", None), ("worker", "ams", None), ("worker", "ams", None),
     ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- later deploys, volumes
+DATA_MOUNT = """[[mounts]]
+source = "data"
+destination = "/data"
+processes = ["app"]
+"""
+WORKER_DATA_TOML = (
+    APP_TOML.replace("force_https = true\n", 'force_https = true\nprocesses = ["app"]\n')
+    + """[processes]
+app = ""
+worker = "/app/bin/my_app eval 'MyApp.Worker.run()'"
+[[mounts]]
+source = "data"
+destination = "/data"
+processes = ["worker"]
+"""
+)
+# deploy/machines.go validateVolumeConfig, verbatim (Go's %s verbs).
+GO_NEEDS_VOLUMES = (
+    "Process group '%s' needs volumes with name '%s' to fulfill mounts defined in fly.toml; "
+    "Run `fly volume create %s -r REGION -n COUNT` for the following regions and counts: %s"
+)
+GO_NEW_GROUP = (
+    "creating a new machine in group '%s' requires an unattached '%s' volume. "
+    "Create it with `fly volume create %s`"
+)
+
+
+def _volumes(fly: Fly) -> list[dict[str, Any]]:
+    return list(json.loads(fly.ok("volumes", "list", "--json", "-a", "demo").stdout))
+
+
+def test_later_deploy_adding_a_mount_is_refused_with_flyctls_text(fly: Fly) -> None:
+    deployed(fly)
+    fly.ok("scale", "count", "2", "--region", "lhr", "--yes")
+    fly.toml(APP_TOML + DATA_MOUNT)
+    # One region per run: flyctl lists several in Go's (random) map order.
+    fly.ok("volumes", "create", "data", "-a", "demo", "-r", "lhr", "-n", "2")
+    # `deployed` made two machines in ams (--ha); both need one.
+    assert fly.error("deploy", "--yes") == GO_NEEDS_VOLUMES % ("app", "data", "data", "ams=2")
+    # Nothing was deployed: the refusal comes before the release.
+    status = json.loads(fly.ok("status", "--json").stdout)
+    assert status["Version"] == 1
+    assert all(not m["config"].get("mounts") for m in status["Machines"])
+
+
+def test_later_deploy_adding_a_mounted_group_is_refused_with_flyctls_text(fly: Fly) -> None:
+    deployed(fly)
+    fly.toml(WORKER_DATA_TOML)
+    assert fly.error("deploy", "--yes") == GO_NEW_GROUP % ("worker", "data", "data")
+
+
+def test_later_deploy_replaces_a_machine_gaining_a_mount_on_the_volume_in_its_region(
+    fly: Fly,
+) -> None:
+    deployed(fly)
+    fly.ok("scale", "count", "1", "--region", "ams", "--yes")
+    fly.ok("scale", "count", "1", "--region", "lhr", "--yes")
+    old_ids = {m["id"] for m in json.loads(fly.ok("machine", "list", "--json").stdout)}
+    fly.toml(APP_TOML + DATA_MOUNT)
+    fly.ok("volumes", "create", "data", "-a", "demo", "-r", "ams", "--yes")
+    fly.ok("volumes", "create", "data", "-a", "demo", "-r", "lhr", "--yes")
+    fly.ok("deploy", "--yes")
+    machines = json.loads(fly.ok("machine", "list", "--json").stdout)
+    # launchInputForUpdate + updateMachineByReplace: new machines, same regions, each on the
+    # volume of its own region.
+    assert not {m["id"] for m in machines} & old_ids
+    assert sorted(m["region"] for m in machines) == ["ams", "lhr"]
+    vols = {v["id"]: v for v in _volumes(fly)}
+    for m in machines:
+        (mount,) = m["config"]["mounts"]
+        assert (mount["name"], mount["path"]) == ("data", "/data")
+        vol = vols[mount["volume"]]
+        assert (vol["region"], vol["attached_machine_id"]) == (m["region"], m["id"])
+
+
+def test_later_deploy_attaches_an_existing_volume_to_a_new_group_instead_of_creating_one(
+    fly: Fly,
+) -> None:
+    deployed(fly)
+    fly.toml(WORKER_DATA_TOML)
+    fly.ok("volumes", "create", "data", "-a", "demo", "-r", "ams", "--yes", "-s", "2")
+    fly.ok("deploy", "--yes")
+    (vol,) = _volumes(fly)
+    worker = next(
+        m
+        for m in json.loads(fly.ok("machine", "list", "--json").stdout)
+        if m["config"]["metadata"]["fly_process_group"] == "worker"
+    )
+    assert vol["attached_machine_id"] == worker["id"]
+    assert worker["config"]["mounts"][0]["volume"] == vol["id"]
+
+
+def test_new_group_volume_outside_the_primary_region_passes_validation_and_fails_launch(
+    fly: Fly,
+) -> None:
+    # validateVolumeConfig counts the name in any region; launchInputForLaunch wants the
+    # primary region's.
+    deployed(fly)
+    fly.toml(WORKER_DATA_TOML)
+    fly.ok("volumes", "create", "data", "-a", "demo", "-r", "lhr", "--yes")
+    assert fly.error("deploy", "--yes") == (
+        "New machine in group 'worker' needs an unattached volume named 'data' in region 'ams'"
+    )
+
+
+def test_later_deploy_dropping_a_mount_needs_an_answer_deploy_cannot_give(fly: Fly) -> None:
+    fly.toml(APP_TOML + DATA_MOUNT)
+    fly.ok("apps", "create", "demo", "--org", "personal")
+    fly.ok("deploy", "--yes")
+    fly.toml(APP_TOML)
+    r = fly("deploy", "--yes")
+    assert r.returncode == 1
+    assert "has a volume mounted but app config does not specify a volume." in r.stderr
+    assert r.stderr.rstrip().endswith(
+        "Error: yes flag must be specified when not running interactively"
+    )
+
+
+def test_first_deploy_still_provisions_its_volumes(fly: Fly) -> None:
+    fly.toml(APP_TOML + DATA_MOUNT)
+    fly.ok("apps", "create", "demo", "--org", "personal")
+    out = fly.ok("deploy", "--yes").stdout
+    assert (
+        "Creating a 1 GB volume named 'data' for process group 'app'. "
+        "Use 'fly vol extend' to increase its size\n"
+    ) in out
+    (vol,) = _volumes(fly)
+    (machine,) = json.loads(fly.ok("machine", "list", "--json").stdout)
+    assert vol["attached_machine_id"] == machine["id"]
+
+
+def test_volumes_create_prints_each_volume_as_json_with_the_contract_fields(fly: Fly) -> None:
+    deployed(fly)
+    out = fly.ok(
+        "volumes", "create", "data", "-a", "demo", "-r", "ams", "-n", "2", "-s", "3",
+        "--snapshot-retention", "10", "--json",
+    ).stdout  # fmt: skip
+    decoder = json.JSONDecoder()
+    docs, at = [], 0
+    while at < len(out.rstrip()):
+        doc, at = decoder.raw_decode(out, at)
+        docs.append(doc)
+        at += len(out[at:]) - len(out[at:].lstrip())
+    # One render.JSON per volume: two documents, not an array.
+    assert len(docs) == 2
+    fields = COMMANDS["volumes create"]["json_fields"]
+    for doc in docs:
+        assert list(doc) == fields
+        assert (doc["name"], doc["region"], doc["size_gb"], doc["snapshot_retention"]) == (
+            "data", "ams", 3, 10,
+        )  # fmt: skip
+        assert doc["attached_machine_id"] is None
+
+
+def test_volumes_create_text_output_is_print_volumes_table(fly: Fly) -> None:
+    deployed(fly)
+    out = fly.ok("volumes", "create", "data", "-a", "demo", "-r", "ams", "--yes").stdout
+    labels = [line.split(":")[0] for line in out.splitlines()]
+    assert labels == [
+        f"{x:>20}"
+        for x in ("ID", "Name", "App", "Region", "Zone", "Size GB", "Encrypted", "Created at",
+                  "Snapshot retention", "Scheduled snapshots")
+    ]  # fmt: skip
+    assert "                 App: demo" in out.splitlines()
+
+
+def test_volumes_create_refuses_a_region_the_platform_does_not_have(fly: Fly) -> None:
+    deployed(fly)
+    assert fly.error("volumes", "create", "data", "-a", "demo", "-r", "xyz", "--yes") == (
+        "region xyz not found"
+    )
