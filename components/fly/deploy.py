@@ -1,11 +1,15 @@
 """A release: the `Deploy` resource and its provider.
 
 `fly deploy` of the rendered fly.toml, run when the trigger changes; read back with `status`.
+Before a later deploy it creates the volumes that deploy needs and flyctl will not make
+(which ones is `components.fly.volumes`' pure computation).
 """
 
 from __future__ import annotations
 
 import tempfile
+import time
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,7 +33,9 @@ from components.fly.base import (
     require,
     resource_options,
 )
+from components.fly.cli import FlyctlError
 from components.fly.settings import RunnerSettings
+from components.fly.volumes import missing_volumes
 
 
 def _release_version(machine: Mapping[str, Any]) -> int:
@@ -72,8 +78,36 @@ class DeployProvider(FlyProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return diff_fields(olds, news, mutable=("trigger", "image"), immutable=("app",))
 
+    def _create_volumes(self, app: str, config_text: str) -> None:
+        """Creates the volumes `fly deploy` of this config needs and will not make itself.
+
+        Only a first deploy provisions volumes (deploy/deploy_first.go); a later one refuses a
+        new mount or a new mounted process group without unattached volumes of that name
+        (deploy/machines.go validateVolumeConfig). A failed create is not re-run as such: the
+        volumes it made before failing count as present, so the plan is worked out again
+        from what Fly lists, and nothing is ever created twice.
+        """
+        config = tomllib.loads(config_text)
+        if not config.get("mounts"):
+            return
+        r = self.runner
+        for attempt in range(r.retries + 1):
+            status = self._json(["status", "--app", app, "--json"])
+            volumes = self._json(["volumes", "list", "--app", app, "--json"])
+            # A ValueError here (a mount's size flyctl could not read either) is raised as is.
+            creates = missing_volumes(config, status, volumes)
+            try:
+                for create in creates:
+                    self._run(create.argv(app), retry=False)
+                return
+            except FlyctlError as exc:
+                if exc.kind != "transient" or attempt == r.retries:
+                    raise
+            time.sleep(min(r.backoff_cap_s, r.backoff_base_s * 2**attempt))
+
     def _deploy(self, props: Mapping[str, Any]) -> dict[str, Any]:
         app = props["app"]
+        self._create_volumes(app, props["config"])
         with tempfile.TemporaryDirectory(prefix="fly-deploy-") as tmp:
             config = Path(tmp) / "fly.toml"
             config.write_text(props["config"])

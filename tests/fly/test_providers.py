@@ -803,6 +803,116 @@ def test_deploy_finds_the_dockerfile_of_a_build_path_kept_relative_to_the_projec
     assert created.outs["release_version"] == 1
 
 
+MOUNT = '[[mounts]]\nsource = "data"\ndestination = "/data"\ninitial_size = "3gb"\n'
+WORKER = '[processes]\napp = ""\nworker = "bin/worker"\n'
+
+
+def _state_machines(fly_env: FlyEnv) -> list[dict[str, Any]]:
+    state = json.loads((fly_env.state / "state.json").read_text())
+    return list(state["apps"][APP]["machines"])
+
+
+def test_deploy_adding_a_mount_creates_the_volumes_flyctl_would_refuse_without(
+    fly_env: FlyEnv, tmp_path: Path
+) -> None:
+    make_app()
+    first = deploy_once(tmp_path)
+    p.ScaleProvider(FAST).create({"app": APP, "count": 2, "region": "lhr"})
+    news = {**deploy_props(), "config": deploy_props()["config"] + MOUNT, "trigger": "t2"}
+    mark = fly_env.mark()
+    updated = p.DeployProvider(FAST).update(f"{APP}-release", first, news)
+    calls = fly_env.since(mark)
+    assert calls[:4] == [
+        ["status", "--app", APP, "--json"],
+        ["volumes", "list", "--app", APP, "--json"],
+        ["volumes", "create", "data", "--app", APP, "--region", "iad", "--count", "1",
+         "--size", "3", "--yes"],
+        ["volumes", "create", "data", "--app", APP, "--region", "lhr", "--count", "2",
+         "--size", "3", "--yes"],
+    ]  # fmt: skip
+    assert [c[0] for c in calls[4:]] == ["deploy", "status"]
+    assert updated.outs["release_version"] == 2
+    # Every machine now runs on a volume of its own region (the deploy replaced them).
+    machines = _state_machines(fly_env)
+    assert sorted(m["region"] for m in machines) == ["iad", "lhr", "lhr"]
+    assert all(m["config"]["mounts"][0]["name"] == "data" for m in machines)
+    # A deploy with nothing missing creates nothing.
+    mark = fly_env.mark()
+    p.DeployProvider(FAST).update(f"{APP}-release", updated.outs, {**news, "trigger": "t3"})
+    assert [c[:2] for c in fly_env.since(mark)] == [
+        ["status", "--app"], ["volumes", "list"], ["deploy", "--config"], ["status", "--app"],
+    ]  # fmt: skip
+
+
+def test_deploy_adding_a_mounted_process_group_creates_its_volume_in_the_primary_region(
+    fly_env: FlyEnv, tmp_path: Path
+) -> None:
+    make_app()
+    first = deploy_once(tmp_path)
+    config = deploy_props()["config"] + WORKER + MOUNT + 'processes = ["worker"]\n'
+    news = {**deploy_props(), "config": config, "trigger": "t2"}
+    mark = fly_env.mark()
+    p.DeployProvider(FAST).update(f"{APP}-release", first, news)
+    creates = [c for c in fly_env.since(mark) if c[:2] == ["volumes", "create"]]
+    assert creates == [
+        ["volumes", "create", "data", "--app", APP, "--region", "iad", "--count", "1",
+         "--size", "3", "--yes"],
+    ]  # fmt: skip
+    worker = next(
+        m for m in _state_machines(fly_env)
+        if m["config"]["metadata"]["fly_process_group"] == "worker"
+    )  # fmt: skip
+    assert worker["config"]["mounts"][0]["name"] == "data"
+
+
+def test_first_deploy_with_a_mount_leaves_the_volume_to_flyctl(
+    fly_env: FlyEnv, tmp_path: Path
+) -> None:
+    make_app()
+    props = {**deploy_props(), "config": deploy_props()["config"] + MOUNT}
+    mark = fly_env.mark()
+    p.DeployProvider(FAST).create(props)
+    assert [c[:2] for c in fly_env.since(mark)] == [
+        ["status", "--app"], ["volumes", "list"], ["deploy", "--config"], ["status", "--app"],
+    ]  # fmt: skip
+    state = json.loads((fly_env.state / "state.json").read_text())
+    assert [(v["name"], v["size_gb"]) for v in state["apps"][APP]["volumes"]] == [("data", 3)]
+
+
+def test_snapshot_retention_of_the_mount_reaches_volumes_create(
+    fly_env: FlyEnv, tmp_path: Path
+) -> None:
+    make_app()
+    first = deploy_once(tmp_path)
+    config = deploy_props()["config"] + MOUNT + "snapshot_retention = 10\n"
+    mark = fly_env.mark()
+    p.DeployProvider(FAST).update(
+        f"{APP}-release", first, {**deploy_props(), "config": config, "trigger": "t2"}
+    )
+    (create,) = [c for c in fly_env.since(mark) if c[:2] == ["volumes", "create"]]
+    assert create[-3:] == ["--snapshot-retention", "10", "--yes"]
+    state = json.loads((fly_env.state / "state.json").read_text())
+    assert [v["snapshot_retention"] for v in state["apps"][APP]["volumes"]] == [10]
+
+
+def test_a_transient_volumes_create_failure_is_planned_again_never_doubled(
+    fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    make_app()
+    first = deploy_once(tmp_path)
+    p.ScaleProvider(FAST).create({"app": APP, "count": 1, "region": "lhr"})
+    news = {**deploy_props(), "config": deploy_props()["config"] + MOUNT, "trigger": "t2"}
+    # Calls from here: status, volumes list, create (iad), create (lhr): the lhr one fails.
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", f"{fly_env.mark() + 4}:transient")
+    mark = fly_env.mark()
+    p.DeployProvider(FAST).update(f"{APP}-release", first, news)
+    creates = [c[c.index("--region") + 1] for c in fly_env.since(mark) if c[1:2] == ["create"]]
+    # iad was made before the failure, so the second plan asks only for lhr.
+    assert creates == ["iad", "lhr", "lhr"]
+    state = json.loads((fly_env.state / "state.json").read_text())
+    assert sorted(v["region"] for v in state["apps"][APP]["volumes"]) == ["iad", "lhr"]
+
+
 # --------------------------------------------------------------------------- Scale
 def test_scale_lifecycle_changes_count_without_deploying(fly_env: FlyEnv, tmp_path: Path) -> None:
     make_app()
