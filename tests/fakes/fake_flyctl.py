@@ -1664,9 +1664,11 @@ def cmd_deploy(ctx: Ctx) -> None:
             ctx.warn(f"Error release_command failed running on machine {mid} with exit code 1.")
             ctx.warn("Checking logs: fetching the last 100 lines below:")
             ctx.err += app_log_lines()[-100:]
+            # partial: a first deploy's volumes, made before the release command, stay.
             raise CliError(
                 "release command failed - aborting deployment. "
-                f"machine {mid} exited with non-zero status of 1"
+                f"machine {mid} exited with non-zero status of 1",
+                partial=True,
             )
     version = (rec["releases"][-1]["version"] if rec["releases"] else 0) + 1
     release_id = hexid(6)

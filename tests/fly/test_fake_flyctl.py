@@ -1083,3 +1083,11 @@ def test_volumes_create_refuses_a_region_the_platform_does_not_have(fly: Fly) ->
     assert fly.error("volumes", "create", "data", "-a", "demo", "-r", "xyz", "--yes") == (
         "region xyz not found"
     )
+
+
+def test_first_deploy_volumes_outlive_a_failed_release_command(fly: Fly) -> None:
+    # NewMachineDeployment provisions them before DeployMachinesApp runs the release command.
+    fly.toml(APP_TOML + '[deploy]\nrelease_command = "/app/bin/migrate"\n' + DATA_MOUNT)
+    fly.ok("apps", "create", "demo", "--org", "personal")
+    fly.error("deploy", "--yes", FLYCTL_FAKE_RELEASE_COMMAND_FAIL="1")
+    assert [(v["name"], v["attached_machine_id"]) for v in _volumes(fly)] == [("data", None)]
