@@ -19,8 +19,12 @@ from config.errors import ConfigError, Problem
 from config.model import InferaConfig
 from config.secrets import DERIVING_SECTION, GENERATED_SECRETS
 
-# Pulumi project name, and so the namespace of this program's stack config keys.
-PROJECT = "phoenix"
+# The program's own stack settings. They are in the project's namespace, so `pulumi config set
+# flyOrg my-org` sets one whatever the project is called (Pulumi.yaml `name`: the app's, as
+# `phxstack init` writes it, so that two apps' stacks never share org/<project>/<stack>).
+CONFIG_KEY = "config"
+FLY_ORG_KEY = "flyOrg"
+PROJECT_NUMBER_KEY = "gcpProjectNumber"
 PROJECT_NUMBER_RE = re.compile(r"^[0-9]{6,20}$")
 
 
@@ -34,7 +38,7 @@ class StackContext:
     # Supplied secrets by name, each a secret Output read from `pulumi config set --secret NAME`.
     supplied_secrets: dict[str, pulumi.Output[str]] = field(default_factory=dict)
     gcp_project: str | None = None
-    # The GCP project's number (`phoenix:gcpProjectNumber`): the run.app host, and so PHX_HOST,
+    # The GCP project's number (`gcpProjectNumber`): the run.app host, and so PHX_HOST,
     # is `<service>-<number>.<region>.run.app`. Stack config, not infera.yaml: it belongs to the
     # Google project a stack deploys into, as `gcp:project` does, and one infera.yaml serves
     # stacks in different projects. A lookup instead would need Resource Manager in preview.
@@ -152,9 +156,9 @@ def deploy_problems(
                 f"Pulumi.{stack}.yaml",
                 1,
                 1,
-                "phoenix:gcpProjectNumber",
+                PROJECT_NUMBER_KEY,
                 f"{gcp_project_number!r} is not a project number (digits only, e.g. "
-                "123456789012); run `pulumi config set phoenix:gcpProjectNumber "
+                f"123456789012); run `pulumi config set {PROJECT_NUMBER_KEY} "
                 f"\"$(gcloud projects describe PROJECT_ID --format='value(projectNumber)')\" "
                 f"--stack {stack}`",
             )
@@ -230,9 +234,9 @@ def deploy_warnings(stack: str, infera: InferaConfig, gcp_project_number: str | 
     if infera.provider != "gcp" or infera.phx_host is not None or gcp_project_number:
         return []
     return [
-        f"Pulumi.{stack}.yaml:1:1: phoenix:gcpProjectNumber: warning: not set, so PHX_HOST is "
+        f"Pulumi.{stack}.yaml:1:1: {PROJECT_NUMBER_KEY}: warning: not set, so PHX_HOST is "
         "not set and the app builds URLs for its default host (LiveView then refuses the "
-        "run.app origin); run `pulumi config set phoenix:gcpProjectNumber "
+        f"run.app origin); run `pulumi config set {PROJECT_NUMBER_KEY} "
         "\"$(gcloud projects describe PROJECT_ID --format='value(projectNumber)')\" "
         f"--stack {stack}`, or set `domain`"
     ]
@@ -247,8 +251,8 @@ def from_pulumi() -> StackContext:
     from config.loader import load_config
 
     stack = pulumi.get_stack()
-    cfg = pulumi.Config(PROJECT)
-    config_path = Path(cfg.get("config") or "infera.yaml")
+    cfg = pulumi.Config()  # the project's namespace
+    config_path = Path(cfg.get(CONFIG_KEY) or "infera.yaml")
     infera = load_config(config_path, stack)
     supplied = {
         name: value
@@ -258,7 +262,7 @@ def from_pulumi() -> StackContext:
     for name in supplied_generated(infera, lambda n: cfg.get(n) is not None):
         supplied[name] = cfg.require_secret(name)
     gcp_project = pulumi.Config("gcp").get("project")
-    gcp_project_number = cfg.get("gcpProjectNumber") or None  # Pulumi.yaml's default is ""
+    gcp_project_number = cfg.get(PROJECT_NUMBER_KEY) or None  # Pulumi.yaml's default is ""
 
     def secret_state(name: str) -> str:
         # Pulumi's Config does not say whether a value was encrypted; the stack file check in
@@ -277,7 +281,7 @@ def from_pulumi() -> StackContext:
         supplied_secrets=supplied,
         gcp_project=gcp_project,
         gcp_project_number=gcp_project_number,
-        fly_org=cfg.get("flyOrg") or "personal",
+        fly_org=cfg.get(FLY_ORG_KEY) or "personal",
         # A prebuilt image's env.sh cannot be read: its own RELEASE_* settings stand.
         sets_release_node=infera.app.image is None
         and env_sh_sets_release_node((config_path.resolve().parent / infera.app.path).resolve()),

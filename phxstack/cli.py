@@ -136,10 +136,9 @@ def _check_stack_name(args: argparse.Namespace) -> None:
 
 
 def _secret_state_of(stack_file: StackFile, name: str) -> str:
-    from config.context import PROJECT
     from phxstack.stackfile import secret_state
 
-    return secret_state(stack_file, f"{PROJECT}:{name}")
+    return secret_state(stack_file, stack_file.key(name))
 
 
 def _supplied_generated_warnings(
@@ -152,7 +151,12 @@ def _supplied_generated_warnings(
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from config.context import PROJECT, command_warnings, deploy_problems, deploy_warnings
+    from config.context import (
+        PROJECT_NUMBER_KEY,
+        command_warnings,
+        deploy_problems,
+        deploy_warnings,
+    )
     from config.errors import ConfigError
     from config.loader import validate_all, warning_problems
     from phxstack.stackfile import read_stack_file
@@ -168,17 +172,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
             not args.stack and not (args.project_dir / f"Pulumi.{stack}.yaml").is_file()
         ):
             continue
-        stack_file = read_stack_file(args.project_dir, stack, PROJECT)
+        stack_file = read_stack_file(args.project_dir, stack)
         problems += deploy_problems(
             args.config,
             stack,
             infera,
             functools.partial(_secret_state_of, stack_file),
             stack_file.plain.get("gcp:project"),
-            gcp_project_number=stack_file.plain.get(f"{PROJECT}:gcpProjectNumber"),
+            gcp_project_number=stack_file.own(PROJECT_NUMBER_KEY),
         )
         stack_warnings += deploy_warnings(
-            stack, infera, stack_file.plain.get(f"{PROJECT}:gcpProjectNumber")
+            stack, infera, stack_file.own(PROJECT_NUMBER_KEY)
         ) + _supplied_generated_warnings(args.config, infera, stack_file, stack)
         stack_warnings += [
             w for w in command_warnings(args.config, stack, infera) if w not in stack_warnings
@@ -201,7 +205,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    from config.context import PROJECT
     from config.loader import load_config
     from phxstack.stackfile import read_stack_file
 
@@ -209,7 +212,7 @@ def cmd_config(args: argparse.Namespace) -> int:
     data = cfg.model_dump(mode="json", exclude={"environments"})
     with_values: set[str] = set()
     if args.stack:
-        stack_file = read_stack_file(args.project_dir, args.stack, PROJECT)
+        stack_file = read_stack_file(args.project_dir, args.stack)
         with_values = {n for n in cfg.secrets if _secret_state_of(stack_file, n) != "missing"}
     data["secrets"] = {name: kind for name, kind in cfg.secret_kinds(with_values).items()}
     header = f"# effective config for stack {args.stack!r}" if args.stack else "# base config"
@@ -219,7 +222,7 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from config.context import PROJECT, deploy_warnings
+    from config.context import PROJECT_NUMBER_KEY, deploy_warnings
     from config.loader import load_config, warning_problems
     from phxstack.cost import estimate
     from phxstack.plan import make_plan
@@ -235,8 +238,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     plan = make_plan(args.config, stack, args.project_dir.resolve())
     data = plan.to_json()
     infera = load_config(args.config, stack)
-    stack_file = read_stack_file(args.project_dir, stack, PROJECT)
-    number = stack_file.plain.get(f"{PROJECT}:gcpProjectNumber")
+    stack_file = read_stack_file(args.project_dir, stack)
+    number = stack_file.own(PROJECT_NUMBER_KEY)
     warnings = (
         _stack_warnings(args)
         + [str(w) for w in warning_problems(args.config, stack, infera)]

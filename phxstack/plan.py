@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from config.context import PROJECT
+from config.context import CONFIG_KEY
 from config.errors import ConfigError, Problem
 from phxstack.mocks import DYNAMIC_PROVIDER_KEY, ProgramRun, is_secret, is_unknown, run_program
-from phxstack.stackfile import read_stack_file
+from phxstack.stackfile import project_name, read_stack_file
 
 SECRET = "[secret]"
 UNKNOWN = "[unknown]"
@@ -85,11 +85,12 @@ def make_plan(
     from config.loader import load_config
 
     infera = load_config(config_path, stack)  # fail before any resource, like the program
-    stack_file = read_stack_file(project_dir, stack, PROJECT)
+    project = project_name(project_dir)
+    stack_file = read_stack_file(project_dir, stack, project)
     config = {
         **(defaults or {}),
         **stack_file.plain,
-        f"{PROJECT}:config": str(config_path.resolve()),
+        stack_file.key(CONFIG_KEY): str(config_path.resolve()),
     }
     main = project_dir / "__main__.py"
     if not main.is_file():
@@ -108,7 +109,7 @@ def make_plan(
     run = run_program(
         lambda: runpy.run_path(str(main), run_name="__main__"),
         stack=stack,
-        project=PROJECT,
+        project=project,
         config=config,
         secret_config=stack_file.secret,
         preview=True,

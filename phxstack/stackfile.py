@@ -2,7 +2,8 @@
 
 Plain values pass through as strings (non-strings as JSON, as Pulumi stores them); `secure:`
 values count as set and are replaced by a placeholder that is itself marked secret, so it
-prints as `[secret]` and never as ciphertext.
+prints as `[secret]` and never as ciphertext. The program's own settings are in the project's
+namespace (`<project>:flyOrg`), the project being Pulumi.yaml's `name`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import yaml
 from config.errors import ConfigError, Problem
 
 ENCRYPTED_PLACEHOLDER = "<encrypted in Pulumi stack config>"
+# This checkout's project name. `phxstack init` names a project after its app instead, so two
+# apps' stacks never share a name (a stack is org/<project>/<stack>).
+DEFAULT_PROJECT = "phoenix"
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,27 @@ class StackFile:
     path: Path
     plain: dict[str, str] = field(default_factory=dict)
     secret: dict[str, str] = field(default_factory=dict)
+    # The project's namespace, which `pulumi config set NAME` (no namespace) writes to.
+    namespace: str = DEFAULT_PROJECT
+
+    def key(self, name: str) -> str:
+        """The full key of one of the program's own settings, e.g. `shop:flyOrg`."""
+        return f"{self.namespace}:{name}"
+
+    def own(self, name: str) -> str | None:
+        """The plain value of one of the program's own settings."""
+        return self.plain.get(self.key(name))
+
+
+def project_name(project_dir: Path) -> str:
+    """Pulumi.yaml's `name` in `project_dir`; this checkout's name when there is none to read
+    (Pulumi itself refuses such a project, and `validate` checks the file)."""
+    try:
+        data = yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return DEFAULT_PROJECT
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) and name else DEFAULT_PROJECT
 
 
 def _as_text(value: Any) -> str:
@@ -39,10 +64,12 @@ def secret_state(stack_file: StackFile, key: str) -> str:
     return "plain" if key in stack_file.plain else "missing"
 
 
-def read_stack_file(project_dir: Path, stack: str, default_namespace: str) -> StackFile:
+def read_stack_file(project_dir: Path, stack: str, namespace: str | None = None) -> StackFile:
+    """`Pulumi.<stack>.yaml` in `project_dir`; keys without a namespace are the project's."""
+    default_namespace = namespace or project_name(project_dir)
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.exists():
-        return StackFile(path)
+        return StackFile(path, namespace=default_namespace)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.MarkedYAMLError as exc:
@@ -64,4 +91,4 @@ def read_stack_file(project_dir: Path, stack: str, default_namespace: str) -> St
             secret[full] = ENCRYPTED_PLACEHOLDER
         else:
             plain[full] = _as_text(value)
-    return StackFile(path, plain, secret)
+    return StackFile(path, plain, secret, default_namespace)

@@ -14,7 +14,7 @@ import phxstack.plan as plan_module
 from phxstack.cli import main
 from phxstack.mocks import is_secret, run_program
 from phxstack.render import render_text
-from phxstack.stackfile import ENCRYPTED_PLACEHOLDER
+from phxstack.stackfile import ENCRYPTED_PLACEHOLDER, project_name, read_stack_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = {"fly": ROOT / "infera.yaml", "gcp": ROOT / "examples" / "gcp" / "infera.yaml"}
@@ -218,3 +218,45 @@ def test_invalid_config_fails_plan_like_validate_and_registers_nothing(
         in err_plan
     )
     assert registered == []
+
+
+def test_plan_runs_as_the_project_pulumi_yaml_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A project `init` wrote for an app called shop: its stacks are org/shop/<stack>, and its
+    # settings are shop's (`pulumi config set flyOrg acme` writes `shop:flyOrg`).
+    project = (ROOT / "Pulumi.yaml").read_text().replace("name: phoenix\n", "name: shop\n", 1)
+    (tmp_path / "Pulumi.yaml").write_text(project)
+    shutil.copy(ROOT / "__main__.py", tmp_path / "__main__.py")
+    infera = yaml.safe_load(SAMPLES["fly"].read_text())
+    infera["app"]["path"] = str((ROOT / infera["app"]["path"]).resolve())
+    (tmp_path / "infera.yaml").write_text(yaml.safe_dump(infera, sort_keys=False))
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        "config:\n  shop:flyOrg: acme\n  phoenix:flyOrg: not-this-one\n"
+    )
+    code, out, err = _plan(
+        capsys,
+        "--config",
+        str(tmp_path / "infera.yaml"),
+        "--stack",
+        "dev",
+        "--project-dir",
+        str(tmp_path),
+        "--json",
+    )
+    assert code == 0, err
+    plan = json.loads(out)
+    assert {r["urn"].split("::")[1] for r in plan["resources"]} == {"shop"}
+    app = next(r for r in plan["resources"] if r["type"] == "pulumi-python:dynamic/fly:App")
+    assert app["inputs"]["org"] == "acme"
+
+
+def test_the_project_name_is_pulumi_yaml_s(tmp_path: Path) -> None:
+    assert project_name(tmp_path) == "phoenix"  # none to read: this checkout's
+    (tmp_path / "Pulumi.yaml").write_text("name: shop\nruntime: python\n")
+    assert project_name(tmp_path) == "shop"
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  flyOrg: acme\n  gcp:project: p\n")
+    stack_file = read_stack_file(tmp_path, "dev")
+    # A key without a namespace is the project's, as Pulumi reads it.
+    assert stack_file.plain == {"shop:flyOrg": "acme", "gcp:project": "p"}
+    assert stack_file.own("flyOrg") == "acme"

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from config.context import PROJECT_NUMBER_KEY
+
 # ---- APIs ---------------------------------------------------------------------------------------
 
 
@@ -42,9 +44,6 @@ def enable_command(project: str = "PROJECT_ID") -> str:
     """The one command that makes a fresh project deployable, run once by a project owner."""
     services = " ".join(api.service for api in BOOTSTRAP_APIS)
     return f"gcloud services enable {services} --project {project}"
-
-
-PROJECT_NUMBER_KEY = "phoenix:gcpProjectNumber"
 
 
 def project_number_command(project: str = "PROJECT_ID", stack: str = "STACK") -> str:

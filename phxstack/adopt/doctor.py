@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from config.context import PROJECT
+from config.context import PROJECT_NUMBER_KEY
 from config.loader import Document, for_stack, load_config, read_document
 from config.model import InferaConfig
 from config.secrets import GENERATED_SECRETS
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     for f in sorted(set(findings)):
         print(f, file=sys.stdout)
     if cfg.provider == "gcp":
-        project = read_stack_file(args.project_dir, stack, PROJECT).plain.get("gcp:project")
+        project = read_stack_file(args.project_dir, stack).plain.get("gcp:project")
         _print_gcp_reminders(project or "PROJECT_ID")
     if findings:
         print(f"{len(set(findings))} finding(s) for stack {stack!r}", file=sys.stderr)
@@ -569,9 +569,9 @@ def _dockerignore(cfg: InferaConfig, det: Detection, at: Locator) -> list[Findin
 def _stack_file(cfg: InferaConfig, stack: str, project_dir: Path) -> list[Finding]:
     if cfg.provider != "gcp":
         return []
-    from components.gcp.prerequisites import PROJECT_NUMBER_KEY, project_number_command
+    from components.gcp.prerequisites import project_number_command
 
-    stack_file = read_stack_file(project_dir, stack, PROJECT)
+    stack_file = read_stack_file(project_dir, stack)
     where = Where(f"Pulumi.{stack}.yaml", 1)
     out: list[Finding] = []
     project = stack_file.plain.get("gcp:project")
@@ -583,7 +583,7 @@ def _stack_file(cfg: InferaConfig, stack: str, project_dir: Path) -> list[Findin
                 f"pulumi config set gcp:project PROJECT_ID --stack {stack}",
             )
         )
-    if PROJECT_NUMBER_KEY not in stack_file.plain and not cfg.domain:
+    if stack_file.own(PROJECT_NUMBER_KEY) is None and not cfg.domain:
         out.append(
             Finding(
                 where,

@@ -24,7 +24,6 @@ from phxstack.adopt.writer import Decisions, decide, render
 
 # This checkout: the program the written project runs.
 PROGRAM_ROOT = Path(__file__).resolve().parents[2]
-NAMESPACE = "phoenix"  # config.context.PROJECT: the namespace of this program's stack config
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,7 +47,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("--config", type=Path, default=Path("infera.yaml"), help="where to write")
     p.add_argument("--name", help="project_name (default: from fly.toml's app or mix.exs)")
-    p.add_argument("--fly-org", help="Fly organization slug (phoenix:flyOrg)")
+    p.add_argument("--fly-org", help="Fly organization slug (the stacks' flyOrg)")
     p.add_argument("--gcp-project", help="GCP project id (gcp:project)")
     p.add_argument("--force", action="store_true", help="overwrite files that differ")
     p.add_argument(
@@ -90,9 +89,15 @@ def run(args: argparse.Namespace) -> int:
         name=args.name,
     )
     planned = [Planned(config, render(decisions, _header(out_dir)))]
-    planned += _project_files(out_dir)
+    # The Pulumi project is named after the app, so two apps in one Pulumi organization (or one
+    # state bucket) never share a stack: a stack's full name is org/<project>/<stack>.
+    project = _decided(decisions, "project_name")
+    planned += _project_files(out_dir, project)
     planned += [
-        Planned(out_dir / f"Pulumi.{s}.yaml", _stack_file(s, provider, config, decisions, args))
+        Planned(
+            out_dir / f"Pulumi.{s}.yaml",
+            _stack_file(s, provider, config, decisions, args, project=project),
+        )
         for s in stacks
     ]
     if args.generate:
@@ -135,21 +140,29 @@ def _relpath(path: Path, start: Path) -> str:
     return Path(os.path.relpath(path, start)).as_posix()
 
 
-def _project_files(out_dir: Path) -> list[Planned]:
-    """Pulumi.yaml and __main__.py: this checkout's, the virtualenv pointed at this one."""
+def _decided(d: Decisions, key: str) -> str:
+    """The value written for a top-level key (decided, or the question's placeholder)."""
+    return str(next(e.value for e in d.entries if e.path == (key,)))
+
+
+def _project_files(out_dir: Path, project: str) -> list[Planned]:
+    """Pulumi.yaml and __main__.py: this checkout's, named `project`, the virtualenv pointed at
+    this one. Its config declarations have no namespace, so they are any project's own."""
     main = PROGRAM_ROOT / "__main__.py"
-    project = PROGRAM_ROOT / "Pulumi.yaml"
-    if not main.is_file() or not project.is_file():
+    project_file = PROGRAM_ROOT / "Pulumi.yaml"
+    if not main.is_file() or not project_file.is_file():
         raise _error(
             PROGRAM_ROOT,
             "this installation has no __main__.py/Pulumi.yaml to copy; run phxstack from a "
             "checkout of the project (scripts/bootstrap)",
         )
     venv = _relpath(Path(sys.prefix), out_dir)
-    text = project.read_text(encoding="utf-8")
+    text = project_file.read_text(encoding="utf-8")
     lines = []
     for line in text.splitlines():
-        if line.strip().startswith("virtualenv:"):
+        if line.startswith("name:"):
+            lines.append(f"name: {project}")
+        elif line.strip().startswith("virtualenv:"):
             lines.append(f"    virtualenv: {venv}")
         elif "uv venv" in line and venv != ".venv":
             lines.append(
@@ -164,20 +177,20 @@ def _project_files(out_dir: Path) -> list[Planned]:
 
 
 def _stack_file(
-    stack: str, provider: str, config: Path, d: Decisions, args: argparse.Namespace
+    stack: str, provider: str, config: Path, d: Decisions, args: argparse.Namespace, *, project: str
 ) -> str:
     lines = [
         f"# Stack settings for {stack}, written by `phxstack init`. Secret values are set with",
         f"# `pulumi config set --secret NAME --stack {stack}` and stored here encrypted.",
         "config:",
-        f"  {NAMESPACE}:config: {config.name}",
+        f"  {project}:config: {config.name}",
     ]
     if provider == "fly":
         if args.fly_org:
-            lines.append(f"  {NAMESPACE}:flyOrg: {args.fly_org}")
+            lines.append(f"  {project}:flyOrg: {args.fly_org}")
         else:
             lines.append(
-                f"  # {NAMESPACE}:flyOrg: personal  # which Fly organization owns the app? "
+                f"  # {project}:flyOrg: personal  # which Fly organization owns the app? "
                 "(default personal)"
             )
     else:

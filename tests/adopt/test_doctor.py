@@ -62,9 +62,7 @@ deployment:
   health_check:
     path: {health}
 """
-GCP_STACK = (
-    "config:\n  phoenix:config: infera.yaml\n  gcp:project: p-1\n  phoenix:gcpProjectNumber: '42'\n"
-)
+GCP_STACK = "config:\n  phoenix:config: infera.yaml\n  gcp:project: p-1\n  gcpProjectNumber: '42'\n"
 
 
 def test_the_sample_config_and_example_app_are_clean(capsys: pytest.CaptureFixture[str]) -> None:
@@ -293,7 +291,7 @@ MISTAKES = [
         "config:\n  phoenix:config: infera.yaml\n  gcp:project: p-1\n",
         _nothing,
         ("Pulumi.dev.yaml", None),
-        "no phoenix:gcpProjectNumber",
+        "no gcpProjectNumber",
         "gcloud projects describe p-1",
         id="gcp-prerequisite-project-number",
     ),

@@ -58,9 +58,11 @@ def init(
 def set_printed_secrets(infra: Path, out: str) -> list[str]:
     """What a person does with the printed next commands: each secret gets an encrypted value."""
     names = re.findall(r"pulumi config set --secret (\S+) --stack (\S+)", out)
+    # The CLI puts a key without a namespace in the project's, and writes it in full.
+    project = yaml.safe_load((infra / "Pulumi.yaml").read_text())["name"]
     for name, stack in names:
         with (infra / f"Pulumi.{stack}.yaml").open("a", encoding="utf-8") as f:
-            f.write(f"  phoenix:{name}:\n    secure: v1:AAAA{name}\n")
+            f.write(f"  {project}:{name}:\n    secure: v1:AAAA{name}\n")
     return [n for n, _ in names]
 
 
@@ -242,7 +244,7 @@ def test_never_overwrites_without_force(tmp_path: Path, capsys: pytest.CaptureFi
     assert (infra / "Pulumi.prod.yaml").is_file()
     # Once per project before the first `pulumi up`, from components/gcp/prerequisites.py.
     assert "gcloud services enable cloudresourcemanager.googleapis.com" in out
-    assert "pulumi config set phoenix:gcpProjectNumber" in out and "--stack prod" in out
+    assert "pulumi config set gcpProjectNumber" in out and "--stack prod" in out
     assert "project_name: atlas" in (infra / "infera.yaml").read_text()
     code, out, _, _ = init(tmp_path, "scoped_health", "gcp", capsys, "--stack", "prod")
     assert code == 0 and "unchanged" in out and "wrote" not in out
@@ -258,12 +260,17 @@ def test_project_files_are_this_programs(
     root = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
     venv = (infra / mine["runtime"]["options"].pop("virtualenv")).resolve()
     root["runtime"]["options"].pop("virtualenv")
+    # Named after the app (its infera.yaml project_name), so its stacks are org/ledger/<stack>
+    # and never another app's; the config it declares has no namespace, so it is ledger's own.
+    infera = yaml.safe_load((infra / "infera.yaml").read_text())
+    assert mine.pop("name") == infera["project_name"] == "ledger"
+    assert root.pop("name") == "phoenix"
     assert mine == root
     assert (venv / "bin" / "python").exists()
     stack = yaml.safe_load((infra / "Pulumi.dev.yaml").read_text())
     assert stack == {
         "config": {
-            "phoenix:config": "infera.yaml",
+            "ledger:config": "infera.yaml",
             "gcp:project": "acme-prod-123",
             "gcp:region": "us-central1",
         }
@@ -275,7 +282,7 @@ def test_project_files_are_this_programs(
 )
 def test_in_the_program_checkout_the_project_files_are_the_checkouts_own() -> None:
     # So `init --config ./infera.yaml` run in a clone of this project leaves them unchanged.
-    planned = {p.path.name: p.text for p in _project_files(ROOT)}
+    planned = {p.path.name: p.text for p in _project_files(ROOT, "phoenix")}
     assert planned == {n: (ROOT / n).read_text() for n in ("Pulumi.yaml", "__main__.py")}
 
 

@@ -17,11 +17,10 @@ from typing import Any
 import pytest
 import yaml
 
-from config.context import PROJECT
 from config.loader import load_config
 from phxstack.plan import make_plan
 from phxstack.policy_run import policy_pack_config
-from phxstack.stackfile import read_stack_file
+from phxstack.stackfile import project_name, read_stack_file
 from tests.delivery.plans import ROOT, SAMPLES, run_plan, sample_plan
 from tests.support.analyzer import AnalyzerServer
 from tests.support.provider_server import EngineHost
@@ -42,8 +41,9 @@ def _pack_and_plan(
     """What the pack reports out of process, and `plan`'s violations in the same shape."""
     registrations = make_plan(config, stack, ROOT).run.registrations
     pack_config = policy_pack_config(load_config(config, stack), stack)
-    stack_config = read_stack_file(ROOT, stack, PROJECT).plain
-    with AnalyzerServer(engine.address, project=PROJECT, stack=stack, config=stack_config) as pack:
+    stack_config = read_stack_file(ROOT, stack).plain
+    project = project_name(ROOT)
+    with AnalyzerServer(engine.address, project=project, stack=stack, config=stack_config) as pack:
         info = pack.analyzer_info()
         pack.configure(pack_config)
         per_resource = [d for r in registrations if r.custom for d in pack.analyze(r)]

@@ -12,9 +12,10 @@ import pytest
 
 from components.gcp.stack import PhoenixGcp, gcp_args
 from components.outputs import export_outputs
-from config.context import PROJECT, StackContext
+from config.context import StackContext
 from config.model import InferaConfig
 from phxstack.mocks import ProgramRun, run_program
+from phxstack.stackfile import DEFAULT_PROJECT as PROJECT
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_APP = ROOT / "examples" / "my_app"

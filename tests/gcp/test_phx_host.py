@@ -72,17 +72,15 @@ def test_validate_and_plan_warn_when_no_host_can_be_known(
     assert code == 0, err
     # validate prints warnings on stderr; plan's text shows them with the plan.
     err = err if command == "validate" else out
-    assert "phoenix:gcpProjectNumber: warning: not set, so PHX_HOST is not set" in err
+    assert "gcpProjectNumber: warning: not set, so PHX_HOST is not set" in err
     assert "gcloud projects describe PROJECT_ID --format='value(projectNumber)'" in err
 
 
 def test_a_project_number_that_is_not_one_is_a_located_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project = _gcp_project(tmp_path, "  phoenix:gcpProjectNumber: acme-1\n")
+    project = _gcp_project(tmp_path, "  gcpProjectNumber: acme-1\n")
     code = main(["validate", "--config", str(project / "infera.yaml"), "--stack", "dev"])
     err = capsys.readouterr().err
     assert code == 2
-    assert err.startswith(
-        "Pulumi.dev.yaml:1:1: phoenix:gcpProjectNumber: 'acme-1' is not a project number"
-    )
+    assert err.startswith("Pulumi.dev.yaml:1:1: gcpProjectNumber: 'acme-1' is not a project number")

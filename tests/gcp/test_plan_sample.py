@@ -69,6 +69,6 @@ def test_plan_for_the_gcp_sample_registers_no_invoke_that_needs_resource_manager
     assert set(plan.run.invokes) <= INVOKES_WITHOUT_RESOURCE_MANAGER
     service = next(r for r in plan.run.registrations if r.name.endswith("-service-service"))
     envs = {e["name"]: e.get("value") for e in service.inputs["template"]["containers"][0]["envs"]}
-    # From `phoenix:gcpProjectNumber` in Pulumi.<stack>.yaml: known in preview, not unknown.
+    # From `gcpProjectNumber` in Pulumi.<stack>.yaml: known in preview, not unknown.
     name = "my-phoenix-app" if stack == "prod" else f"my-phoenix-app-{stack}"
     assert envs["PHX_HOST"] == f"{name}-123456789012.us-central1.run.app"
