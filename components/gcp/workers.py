@@ -90,6 +90,9 @@ class WorkerPool(pulumi.ComponentResource):
             name=s.name,
             location=args.region,
             deletion_protection=args.deletion_protection,
+            # No launch_stage: worker pools are GA (gcloud's reference for `beta run
+            # worker-pools` names the GA `gcloud run worker-pools`; the provider's examples set
+            # BETA from before that). A BETA-only field added here would need launch_stage="BETA".
             # A worker pool does not autoscale on requests (it takes none): it runs `count`.
             scaling=run.WorkerPoolScalingArgs(scaling_mode="MANUAL", manual_instance_count=s.count),
             template=template,
