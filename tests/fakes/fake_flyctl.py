@@ -1311,14 +1311,56 @@ def cmd_machine_list(ctx: Ctx) -> None:
         ctx.out += table(["ID", "NAME", "STATE", "REGION", "IMAGE"], rows)
 
 
+# dustin/go-humanize v1.0.1 times.go defaultMagnitudes (flyctl's go.mod pins that version):
+# (below this many seconds, format, divide by). The last row stands for its MaxInt64 one.
+_DAY, _MONTH = 86400, 30 * 86400
+_MAGNITUDES = (
+    (1, "now", 1), (2, "1 second %s", 1), (60, "%d seconds %s", 1), (120, "1 minute %s", 1),
+    (3600, "%d minutes %s", 60), (7200, "1 hour %s", 1), (_DAY, "%d hours %s", 3600),
+    (2 * _DAY, "1 day %s", 1), (7 * _DAY, "%d days %s", _DAY),
+    (14 * _DAY, "1 week %s", 1), (_MONTH, "%d weeks %s", 7 * _DAY),
+    (2 * _MONTH, "1 month %s", 1), (12 * _MONTH, "%d months %s", _MONTH),
+    (18 * _MONTH, "1 year %s", 1), (24 * _MONTH, "2 years %s", 1),
+    (37 * 12 * _MONTH, "%d years %s", 12 * _MONTH), (float("inf"), "a long while %s", 1),
+)  # fmt: skip
+
+
+def humanize_time(stamp: str, now_: _dt.datetime | None = None) -> str:
+    """go-humanize's Time (RelTime against now, "ago" / "from now"), for an RFC 3339 stamp."""
+    then = _dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=_dt.UTC)
+    diff = ((now_ or _dt.datetime.now(_dt.UTC)) - then).total_seconds()
+    label = "ago" if diff >= 0 else "from now"
+    diff = abs(diff)
+    _below, fmt, div = next(m for m in _MAGNITUDES if m[0] > diff)
+    args = [int(diff // div) if code == "d" else label for code in re.findall(r"%([ds])", fmt)]
+    return fmt % tuple(args)
+
+
 def cmd_volumes_list(ctx: Ctx) -> None:
     rec = ctx.app_record()
     vols = rec["volumes"]
     if ctx.json:
         ctx.emit_json(vols)
-    else:
-        rows = [[v["id"], v["state"], v["name"], f"{v['size_gb']}GB", v["region"]] for v in vols]
-        ctx.out += table(["ID", "STATE", "NAME", "SIZE", "REGION"], rows)
+        return
+    # volumes/volumes.go renderTable (showHostStatus: list passes true).
+    rows = [
+        [
+            v["id"] + ("*" if v.get("host_status") == "unreachable" else ""),
+            v["state"],
+            v["name"],
+            f"{v['size_gb']}GB",
+            v["region"],
+            v.get("zone") or "",
+            "true" if v.get("encrypted") else "false",
+            v.get("attached_machine_id") or "",
+            humanize_time(v["created_at"]),
+        ]
+        for v in vols
+    ]
+    headers = ["ID", "STATE", "NAME", "SIZE", "REGION", "ZONE", "ENCRYPTED", "ATTACHED VM"]
+    ctx.out += table([*headers, "CREATED AT"], rows)
+    if any(v.get("host_status") == "unreachable" for v in vols):
+        ctx.out.append("* These volumes' hosts could not be reached.")
 
 
 def cmd_volumes_create(ctx: Ctx) -> None:

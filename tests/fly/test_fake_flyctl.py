@@ -911,6 +911,48 @@ def test_first_deploy_sizes_volumes_from_the_mount_and_scale_adds_one_per_machin
     ]  # fmt: skip
 
 
+def test_volumes_list_prints_flyctl_s_nine_columns(fly: Fly) -> None:
+    # volumes/volumes.go renderTable: ID, State, Name, Size, Region, Zone, Encrypted,
+    # Attached VM, Created At (go-humanize), as render.Table prints the headers.
+    fly.toml(WORKER_TOML)
+    fly.ok("apps", "create", "demo", "--org", "personal")
+    fly.ok("deploy", "--yes", "--ha=false")
+    vol = json.loads(fly.ok("volumes", "list", "--json").stdout)[0]
+    header, row = fly.ok("volumes", "list").stdout.splitlines()
+    assert header.split() == [
+        "ID", "STATE", "NAME", "SIZE", "REGION", "ZONE", "ENCRYPTED", "ATTACHED", "VM",
+        "CREATED", "AT",
+    ]  # fmt: skip
+    cells = row.split()
+    assert cells[:8] == [
+        vol["id"], "created", "data", "3GB", vol["region"], vol["zone"], "true",
+        vol["attached_machine_id"],
+    ]  # fmt: skip
+    assert " ".join(cells[8:]) in ("now", "1 second ago") or cells[-1] == "ago"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "now"),
+        (1, "1 second ago"),
+        (59, "59 seconds ago"),
+        (90, "1 minute ago"),
+        (3 * 3600 + 5, "3 hours ago"),
+        (3 * 86400, "3 days ago"),
+        (20 * 86400, "2 weeks ago"),
+        (-7200, "2 hours from now"),
+    ],
+)
+def test_created_at_reads_as_go_humanize_writes_it(seconds: int, text: str) -> None:
+    # dustin/go-humanize v1.0.1 times.go: RelTime's magnitudes, and "from now" ahead of now.
+    import datetime as dt
+
+    now = dt.datetime(2026, 12, 2, 12, 0, 0, tzinfo=dt.UTC)
+    stamp = (now - dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert fake_flyctl.humanize_time(stamp, now) == text
+
+
 # --------------------------------------------------------------------------- later deploys, volumes
 DATA_MOUNT = """[[mounts]]
 source = "data"
