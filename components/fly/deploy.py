@@ -35,7 +35,7 @@ from components.fly.base import (
 )
 from components.fly.cli import FlyctlError
 from components.fly.settings import RunnerSettings
-from components.fly.volumes import missing_volumes
+from components.fly.volumes import missing_volumes, volume_refusals
 
 
 def _release_version(machine: Mapping[str, Any]) -> int:
@@ -78,7 +78,7 @@ class DeployProvider(FlyProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return diff_fields(olds, news, mutable=("trigger", "image"), immutable=("app",))
 
-    def _create_volumes(self, app: str, config_text: str) -> None:
+    def _create_volumes(self, app: str, config_text: str, old_text: str | None = None) -> None:
         """Creates the volumes `fly deploy` of this config needs and will not make itself.
 
         Only a first deploy provisions volumes (deploy/deploy_first.go); a later one refuses a
@@ -86,13 +86,23 @@ class DeployProvider(FlyProvider):
         (deploy/machines.go validateVolumeConfig). A failed create is not re-run as such: the
         volumes it made before failing count as present, so the plan is worked out again
         from what Fly lists, and nothing is ever created twice.
+
+        When this config or the last one deployed (`old_text`) mounts a volume, what no volume
+        fixes (a machine keeping one the config drops or renames) stops here, before
+        `fly deploy`, with the machine named; apps that never mounted one make no extra call.
         """
         config = tomllib.loads(config_text)
-        if not config.get("mounts"):
+        old = tomllib.loads(old_text) if old_text else {}
+        if not config.get("mounts") and not old.get("mounts"):
             return
         r = self.runner
         for attempt in range(r.retries + 1):
             status = self._json(["status", "--app", app, "--json"])
+            refusals = volume_refusals(config, status)
+            if refusals:
+                raise ValueError("\n".join(refusals))
+            if not config.get("mounts"):
+                return
             volumes = self._json(["volumes", "list", "--app", app, "--json"])
             # A ValueError here (a mount's size flyctl could not read either) is raised as is.
             creates = missing_volumes(config, status, volumes)
@@ -105,9 +115,9 @@ class DeployProvider(FlyProvider):
                     raise
             time.sleep(min(r.backoff_cap_s, r.backoff_base_s * 2**attempt))
 
-    def _deploy(self, props: Mapping[str, Any]) -> dict[str, Any]:
+    def _deploy(self, props: Mapping[str, Any], old_config: str | None = None) -> dict[str, Any]:
         app = props["app"]
-        self._create_volumes(app, props["config"])
+        self._create_volumes(app, props["config"], old_config)
         with tempfile.TemporaryDirectory(prefix="fly-deploy-") as tmp:
             config = Path(tmp) / "fly.toml"
             config.write_text(props["config"])
@@ -146,8 +156,8 @@ class DeployProvider(FlyProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(f"{props['app']}-release", self._deploy(props))
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._deploy(news))
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._deploy(news, olds.get("config")))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         app = AppProvider(self.runner)._status(props["app"])

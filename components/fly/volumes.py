@@ -9,7 +9,8 @@ mounts one, to a deployed app fails in `fly deploy` until someone runs `fly volu
 
 Owns the pure computation: from the fly.toml being deployed, `status --json` and
 `volumes list --json`, the `volumes create` calls that leave exactly what that deploy will
-look for. Running them is `components.fly.deploy`'s job; no Pulumi, no flyctl here.
+look for, and what no volume can fix (a machine keeping a volume the new fly.toml drops or
+renames). Running flyctl is `components.fly.deploy`'s job; no Pulumi, no flyctl here.
 """
 
 from __future__ import annotations
@@ -188,3 +189,48 @@ def missing_volumes(
             size, retention = sizes[name]
             creates.append(VolumeCreate(name, region, short, size, retention))
     return creates
+
+
+def volume_refusals(config: Mapping[str, Any], status: Mapping[str, Any]) -> list[str]:
+    """What a later `fly deploy` of `config` stops at for the volumes machines already have.
+
+    deploy/machines.go validateVolumeConfig, for each group the new fly.toml keeps:
+    - a machine with a volume, in a group that no longer mounts one: flyctl asks "Do you still
+      want to continue and detach the volume?" with prompt.Confirm, which `--yes` does not
+      answer, so without a terminal it fails with "yes flag must be specified when not running
+      interactively", an error that names neither the machine nor the volume;
+    - a machine whose volume has another name than the group's mount: "can't update the
+      attached volume", whatever volumes exist.
+    One message per machine, each saying how to go on; empty when the deploy can proceed.
+    """
+    machines = _deploy_machines(status.get("Machines") or [])
+    if not machines:
+        return []
+    groups = _groups(config)
+    default = "app" if "app" in groups else groups[0]
+    out = []
+    for m in machines:
+        attached = (m.get("config") or {}).get("mounts") or []
+        group = _group_of(m) or default
+        if not attached or group not in groups:
+            continue
+        have = attached[0]
+        volume = f"{have.get('volume', '?')} ({have.get('name') or 'unnamed'})"
+        mounts = group_mounts(config, group)
+        if not mounts:
+            out.append(
+                f"machine {m['id']} [{group}] has the volume {volume} mounted, and the new "
+                f"fly.toml mounts none for {group}; flyctl asks before it detaches a volume, "
+                "a question --yes does not answer, so `fly deploy` cannot run here. Keep the "
+                f"mount, or run `fly machine destroy {m['id']} --force` and `pulumi up` again: "
+                "the deploy starts the group's machine without it (the volume stays until "
+                "`fly volumes destroy`)."
+            )
+        elif have.get("name") and have["name"] != mounts[0]["source"]:
+            out.append(
+                f"machine {m['id']} [{group}] has the volume {volume} mounted, and the new "
+                f"fly.toml mounts {mounts[0]['source']!r} for {group}; flyctl cannot change "
+                "the volume a machine has. Keep the volume's name as the mount's source, or "
+                f"run `fly machine destroy {m['id']} --force` and `pulumi up` again."
+            )
+    return out

@@ -879,6 +879,20 @@ def test_first_deploy_with_a_mount_leaves_the_volume_to_flyctl(
     assert [(v["name"], v["size_gb"]) for v in state["apps"][APP]["volumes"]] == [("data", 3)]
 
 
+def test_dropping_a_mount_stops_before_fly_deploy_naming_the_machine(
+    fly_env: FlyEnv, tmp_path: Path
+) -> None:
+    make_app()
+    with_mount = {**deploy_props(), "config": deploy_props()["config"] + MOUNT}
+    first = p.DeployProvider(FAST).create(with_mount).outs
+    (machine,) = _state_machines(fly_env)
+    mark = fly_env.mark()
+    with pytest.raises(ValueError, match=rf"^machine {machine['id']} \[app\] has the volume "):
+        p.DeployProvider(FAST).update(f"{APP}-release", first, {**deploy_props(), "trigger": "t2"})
+    # Only the status it needed; flyctl's deploy would have stopped at a question it cannot ask.
+    assert [c[:2] for c in fly_env.since(mark)] == [["status", "--app"]]
+
+
 def test_snapshot_retention_of_the_mount_reaches_volumes_create(
     fly_env: FlyEnv, tmp_path: Path
 ) -> None:

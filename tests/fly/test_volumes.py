@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.fly.volumes import VolumeCreate, missing_volumes, size_gb
+from components.fly.volumes import VolumeCreate, missing_volumes, size_gb, volume_refusals
 
 DATA = {"source": "data", "destination": "/data", "processes": ["app"]}
 
@@ -219,3 +219,40 @@ def test_after_the_creates_nothing_is_missing(
     assert all(c.count > 0 for c in creates)
     made = [volume(c.region) for c in creates for _ in range(c.count)]
     assert missing_volumes(config, state, volumes + made) == []
+
+
+# ---- what no volume fixes: deploy/machines.go validateVolumeConfig, groups with machines
+
+
+def test_a_machine_keeping_a_volume_the_config_drops_is_named_with_the_way_on() -> None:
+    (refusal,) = volume_refusals(toml(), status(machine("ams", mount="data"), machine("lhr")))
+    # flyctl itself would ask, and fail without a terminal naming neither machine nor volume.
+    assert refusal.startswith(
+        "machine m-ams-app [app] has the volume vol_x (data) mounted, and the new fly.toml "
+        "mounts none for app; flyctl asks before it detaches a volume"
+    )
+    assert "`fly machine destroy m-ams-app --force`" in refusal
+
+
+def test_a_machine_whose_volume_the_config_renames_is_refused() -> None:
+    config = toml({**DATA, "source": "uploads"})
+    (refusal,) = volume_refusals(config, status(machine("ams", mount="data")))
+    assert "mounts 'uploads' for app; flyctl cannot change the volume a machine has" in refusal
+
+
+@pytest.mark.parametrize(
+    ("config", "state"),
+    [
+        pytest.param(toml(DATA), status(machine("ams", mount="data")), id="mount-kept"),
+        pytest.param(toml(DATA), status(machine("ams")), id="mount-added-volumes-fix-it"),
+        # validateVolumeConfig checks only the groups the new fly.toml has; the deploy removes
+        # a dropped group's machines, volumes and all.
+        pytest.param(toml(), status(machine("ams", "worker", mount="data")), id="group-gone"),
+        pytest.param(toml(), status(), id="no-machines"),
+        pytest.param(
+            toml(), status(machine("ams", mount="data", state="destroyed")), id="destroyed"
+        ),
+    ],
+)
+def test_nothing_to_refuse(config: dict[str, Any], state: dict[str, Any]) -> None:
+    assert volume_refusals(config, state) == []
