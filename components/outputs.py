@@ -68,6 +68,14 @@ OUTPUTS: dict[str, OutputSpec] = {
         ("fly", "gcp"),
         optional=True,
     ),
+    "vpc_network": OutputSpec(
+        "string",
+        "Name of the stack's own VPC network, which the app's private egress uses; only when "
+        "the stack has one (a cache, a private-IP database or an nfs volume). An NFS server "
+        "(a Filestore instance) must be on it to be reachable.",
+        ("gcp",),
+        optional=True,
+    ),
     "processes": OutputSpec(
         "map[string, {kind, name}]",
         "Where each process group runs, by process name ('app' is the web process): kind "

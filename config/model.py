@@ -2129,6 +2129,22 @@ class InferaConfig(_Model):
         budget = self.connection_budget()
         if budget is not None and budget.exceeded:
             out.append(("database.pool_size", budget.message()))
+        if self.provider == "gcp":
+            for i, v in enumerate(self.deployment.volumes):
+                if v.type == "nfs":
+                    # Cloud Run reaches private addresses only through the stack's own VPC,
+                    # and VPC peering is not transitive: a Filestore instance on another
+                    # network (such as `default`) cannot be reached from it.
+                    out.append(
+                        (
+                            f"deployment.volumes.{i}.server",
+                            f"{v.server} must be reachable from this stack's own VPC network, "
+                            "which the first `pulumi up` creates: create the Filestore "
+                            "instance on it (`gcloud filestore instances create ... "
+                            '--network=name="$(pulumi stack output vpc_network)"`); one on '
+                            "another network, such as default, cannot be reached",
+                        )
+                    )
         hc = self.deployment.health_check
         if hc.liveness.type == "http" and hc.type == "http" and hc.liveness.path == hc.path:
             out.append(

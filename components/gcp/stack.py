@@ -261,6 +261,10 @@ class PhoenixGcp(pulumi.ComponentResource):
             }
         if args.list_buckets and storage is not None:
             self.outputs["buckets"] = dict(storage.names)
+        if network is not None:
+            # Auto-named (see network.py), so the only place its name can be read before a
+            # Filestore instance is created on it.
+            self.outputs["vpc_network"] = network.network.name
         self.register_outputs(self.outputs)
 
 

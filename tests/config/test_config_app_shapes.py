@@ -145,6 +145,10 @@ def test_gcp_volumes_mount_buckets_of_the_stack_or_nfs() -> None:
         }
     )  # fmt: skip
     assert [v.type for v in cfg.deployment.volumes] == ["gcs", "nfs"]
+    # Cloud Run reaches 10.0.0.2 only through the stack's own VPC (peering is not transitive).
+    (nfs_warning,) = [m for k, m in cfg.warnings() if k == "deployment.volumes.1.server"]
+    assert nfs_warning.startswith("10.0.0.2 must be reachable from this stack's own VPC network")
+    assert '--network=name="$(pulumi stack output vpc_network)"' in nfs_warning
 
 
 def test_a_volume_on_several_fly_machines_warns_that_they_do_not_share_it() -> None:

@@ -97,6 +97,7 @@ GCP_OUTPUTS = _known_outputs(
         "redis_host": "10.0.0.3",
         "redis_port": 6379,
         "service_account_email": "my-phoenix-app-run@my-gcp-project.iam.gserviceaccount.com",
+        "vpc_network": "my-phoenix-app-vpc-1a2b3c4",
     },
 )
 FLY_OUTPUTS = _known_outputs(

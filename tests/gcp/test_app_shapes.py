@@ -393,6 +393,9 @@ def test_an_nfs_volume_brings_the_vpc_it_is_reached_through(project_dir: Path) -
     run.one("gcp:compute/network:Network")
     access = run.one(SERVICE).inputs["template"]["vpcAccess"]
     assert access["egress"] == "PRIVATE_RANGES_ONLY"
+    # Auto-named, so its name is exported: the Filestore instance has to be created on it.
+    assert "vpc_network" in run.outputs or "vpc_network" in run.unknown_outputs
+    assert "vpc_network" not in bare.outputs and "vpc_network" not in bare.unknown_outputs
 
 
 def test_no_volumes_leave_the_execution_environment_unset(project_dir: Path) -> None:
