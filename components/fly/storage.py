@@ -75,7 +75,25 @@ class StorageProvider(FlyProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         app, name = props["app"], props["name"]
         if props.get("detached"):
-            out = self._run(["storage", "create", "--org", props["org"], "--name", name, "--yes"])
+            argv = ["storage", "create", "--org", props["org"], "--name", name, "--yes"]
+            try:
+                out = self._run(argv)
+            except FlyctlError as exc:
+                if exc.kind == "transient" or not self._exists(name):
+                    raise
+                # flyctl prints a bucket's keys once, when it creates it (core.go), and this
+                # stack has none for this one: a run stopped after that (or a retry after a
+                # create that went through) lost them, or another stack owns the name. The
+                # API's own refusal says only that the name is taken.
+                raise FlyctlError(
+                    "permanent",
+                    f"bucket {name} already exists and this stack has none of its keys, which "
+                    "flyctl prints only when it creates a bucket (an interrupted `pulumi up` "
+                    "loses them); give the bucket another name in infera.yaml, or, if it is "
+                    f"this stack's and holds nothing, run `fly storage destroy {name} --yes` "
+                    "and `pulumi up` again",
+                    ["flyctl", *argv],
+                ) from exc
             # core.go setSecretsFromExtension: "KEY: value" lines after the header line.
             credentials = {key: line_value(out, key) for key in STORAGE_SECRETS}
             if not all(credentials.values()):

@@ -15,6 +15,7 @@ import pytest
 import tomli_w
 
 from components.fly import providers as p
+from components.fly.cli import FlyctlError
 from components.fly.settings import NOT_YET, ScaleArgs, fly_args
 from components.fly.toml import render
 from config.context import StackContext
@@ -236,6 +237,36 @@ def test_a_second_bucket_is_made_for_the_org_and_its_printed_keys_kept_secret(
     mark = fly_env.mark()
     prov.delete(created.id, created.outs)
     assert fly_env.since(mark) == [["storage", "destroy", f"{APP}-feeds", "--yes"]]
+
+
+def test_an_org_bucket_whose_keys_were_lost_is_explained_not_left_as_name_taken(
+    fly_env: FlyEnv,
+) -> None:
+    # The first create went through, and its printed keys never reached the state.
+    p.AppProvider(FAST).create({"name": APP, "org": "personal"})
+    props = {"app": APP, "name": f"{APP}-feeds", "org": "personal", "detached": True}
+    p.StorageProvider(FAST).create(props)
+    mark = fly_env.mark()
+    with pytest.raises(FlyctlError) as raised:
+        p.StorageProvider(FAST).create(props)
+    assert raised.value.kind == "permanent"
+    assert raised.value.message.startswith(
+        f"bucket {APP}-feeds already exists and this stack has none of its keys"
+    )
+    assert f"`fly storage destroy {APP}-feeds --yes`" in raised.value.message
+    # The create (refused), then the check that the name is a bucket that exists.
+    assert [c[:2] for c in fly_env.since(mark)] == [["storage", "create"], ["storage", "status"]]
+
+
+def test_an_org_bucket_name_that_is_not_a_bucket_keeps_flyctl_s_error(
+    fly_env: FlyEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p.AppProvider(FAST).create({"name": APP, "org": "personal"})
+    props = {"app": APP, "name": f"{APP}-feeds", "org": "personal", "detached": True}
+    monkeypatch.setenv("FLYCTL_FAKE_FAIL", f"{fly_env.mark() + 1}:permanent")
+    with pytest.raises(FlyctlError) as raised:
+        p.StorageProvider(FAST).create(props)
+    assert "this stack has none of its keys" not in raised.value.message
 
 
 def test_the_policy_judges_fly_by_the_check_type_and_the_web_machines_in_every_region() -> None:
