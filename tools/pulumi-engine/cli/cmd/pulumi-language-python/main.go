@@ -27,7 +27,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/pulumi/pulumi/sdk/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -72,7 +71,7 @@ func run() error {
 	host := exec.Command(filepath.Join(filepath.Dir(self), "host", "pulumi-language-python"), os.Args[1:]...)
 	host.Stderr = os.Stderr
 	// The CLI ends a plugin by killing it; the host must not outlive its proxy.
-	host.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	host.SysProcAttr = diesWithParent()
 	out, err := host.StdoutPipe()
 	if err != nil {
 		return err
