@@ -852,19 +852,22 @@ def test_fake_refuses_to_run_without_a_state_dir(fly: Fly) -> None:
 
 
 # --------------------------------------------------------------------------- regions, groups, volumes
-WORKER_TOML = (
-    APP_TOML.replace("force_https = true\n", 'force_https = true\nprocesses = ["app"]\n')
-    + """[processes]
+def worker_toml(mount: str) -> str:
+    """The app with a worker process group beside the web one, and one [[mounts]] table."""
+    return (
+        APP_TOML.replace("force_https = true\n", 'force_https = true\nprocesses = ["app"]\n')
+        + """[processes]
 app = ""
 worker = "/app/bin/my_app eval 'MyApp.Worker.run()'"
 [[mounts]]
 source = "data"
 destination = "/data"
-initial_size = "3gb"
-snapshot_retention = 10
-processes = ["app"]
 """
-)
+        + mount
+    )
+
+
+WORKER_TOML = worker_toml('initial_size = "3gb"\nsnapshot_retention = 10\nprocesses = ["app"]\n')
 
 
 def _machines(fly: Fly) -> list[tuple[str, str, str | None]]:
@@ -959,17 +962,7 @@ source = "data"
 destination = "/data"
 processes = ["app"]
 """
-WORKER_DATA_TOML = (
-    APP_TOML.replace("force_https = true\n", 'force_https = true\nprocesses = ["app"]\n')
-    + """[processes]
-app = ""
-worker = "/app/bin/my_app eval 'MyApp.Worker.run()'"
-[[mounts]]
-source = "data"
-destination = "/data"
-processes = ["worker"]
-"""
-)
+WORKER_DATA_TOML = worker_toml('processes = ["worker"]\n')
 # deploy/machines.go validateVolumeConfig, verbatim (Go's %s verbs).
 GO_NEEDS_VOLUMES = (
     "Process group '%s' needs volumes with name '%s' to fulfill mounts defined in fly.toml; "
